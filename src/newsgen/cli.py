@@ -1,0 +1,125 @@
+"""The command line: parses arguments, calls the pipeline, prints errors and picks exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import __version__
+from .build import BuildOptions, BuildReport, build, check
+from .config import SiteConfig, load_config, normalise_base_url
+from .errors import BuildFailed, NewsgenError, UsageError
+from .scaffold import init_site, new_article
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+
+def build_time() -> datetime:
+    """The build's ``now``: ``SOURCE_DATE_EPOCH`` when set (reproducible builds), else the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        return datetime.fromtimestamp(int(epoch), UTC)
+    return datetime.now(UTC)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsgen", description="A static site generator for news publishers.")
+    parser.add_argument("--version", action="version", version=f"newsgen {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def site_options(command: argparse.ArgumentParser) -> None:
+        command.add_argument("site", nargs="?", default=".", type=Path, help="the site folder (default: .)")
+        command.add_argument("--drafts", action="store_true", help="include articles and pages marked draft")
+        command.add_argument("--future", action="store_true", help="include embargoed (future-dated) articles")
+        command.add_argument("--base-url", help="override base_url (e.g. for a preview deploy)")
+
+    build_command = commands.add_parser("build", help="build the site into its output folder")
+    site_options(build_command)
+    build_command.add_argument("--out", type=Path, help="output folder (default: SITE/public)")
+
+    check_command = commands.add_parser("check", help="validate content and internal links without writing")
+    site_options(check_command)
+
+    new_command = commands.add_parser("new", help="write a new article file")
+    new_command.add_argument("kind", choices=["article"])
+    new_command.add_argument("title")
+    new_command.add_argument("--section", required=True, help="the key of a section in newsgen.yaml")
+    new_command.add_argument("--byline", default="Staff Reporter", help="author name (default: Staff Reporter)")
+    new_command.add_argument("--site", type=Path, default=Path("."), help="the site folder (default: .)")
+
+    init_command = commands.add_parser("init", help="create a new site from the starter")
+    init_command.add_argument("directory", type=Path)
+    return parser
+
+
+def _report_errors(errors: Sequence[NewsgenError], what: str) -> None:
+    for error in errors:
+        print(error, file=sys.stderr)
+    noun = "error" if len(errors) == 1 else "errors"
+    print(f"{what} failed: {len(errors)} {noun}", file=sys.stderr)
+
+
+def _config(args: argparse.Namespace) -> SiteConfig:
+    config = load_config(args.site)
+    if args.base_url:
+        base_url = normalise_base_url(args.base_url)
+        if base_url is None:
+            raise UsageError(None, f"--base-url '{args.base_url}' must be an absolute http(s) URL")
+        config = replace(config, base_url=base_url)
+    return config
+
+
+def _summary(report: BuildReport, out: Path) -> list[str]:
+    lines = [f"built {report.pages} pages ({report.files} files) in {report.seconds:.2f} s → {out}"]
+    if report.drafts_left_out:
+        lines.append(f"{report.drafts_left_out} drafts left out (--drafts includes them)")
+    if due := report.next_due:
+        count = len(report.embargoed)
+        lines.append(
+            f"{count} embargoed {'article' if count == 1 else 'articles'} left out; "
+            f"next embargo lifts {due.published.isoformat()} ({due.slug})"
+        )
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "init":
+            written = init_site(args.directory)
+            print(
+                f"created a new site in {args.directory} ({len(written)} files); build it with: newsgen build {args.directory}"
+            )
+            return EXIT_OK
+        if args.command == "new":
+            path = new_article(load_config(args.site), args.title, args.section, args.byline, build_time())
+            print(path)
+            return EXIT_OK
+        options = BuildOptions(drafts=args.drafts, future=args.future)
+        config = _config(args)
+        if args.command == "check":
+            generated = check(config, now=build_time(), options=options)
+            for warning in generated.warnings:
+                print(warning, file=sys.stderr)
+            print(f"checked {len(generated.index.articles)} articles and {len(generated.pages)} pages: no problems")
+            return EXIT_OK
+        out = args.out or args.site / "public"
+        report = build(config, out, now=build_time(), options=options)
+        for warning in report.warnings:
+            print(warning, file=sys.stderr)
+        print("\n".join(_summary(report, out)))
+        return EXIT_OK
+    except UsageError as error:
+        _report_errors([error], args.command)
+        return EXIT_USAGE
+    except NewsgenError as error:
+        _report_errors([error], args.command)
+        return EXIT_CONTENT
+    except BuildFailed as failure:
+        _report_errors(failure.errors, args.command)
+        return EXIT_CONTENT

@@ -1,0 +1,399 @@
+"""Reading the site folder: the only code that opens content files.
+
+``parse_article`` and ``parse_page`` are pure (text in, model out); ``load_site``
+does the reading and collects the errors of every file before it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from frontmatter.default_handlers import YAMLHandler
+
+from .config import SiteConfig
+from .errors import BuildFailed, ContentError, NewsgenError, SourceLocation
+from .markup import MarkdownRenderer, plain_summary
+from .models import Article, Author, CopiedFile, Correction, LeadImage, Link, Page, SiteContent
+from .urls import article_url, page_url, slug_problem, slugify
+from .yamlsource import FieldReader, YamlMap, closest, load_yaml
+
+ARTICLE_KEYS = (
+    "title",
+    "date",
+    "byline",
+    "section",
+    "tags",
+    "summary",
+    "slug",
+    "updated",
+    "corrections",
+    "location",
+    "image",
+    "image_alt",
+    "image_caption",
+    "image_credit",
+    "draft",
+    "featured",
+    "breaking",
+    "lang",
+    "dir",
+    "ads",
+)
+PAGE_KEYS = ("title", "summary", "slug", "lang", "dir", "draft")
+AUTHOR_KEYS = ("bio", "photo", "role", "links", "slug")
+MAX_SOURCE_BYTES = 2_000_000
+_BOUNDARY = YAMLHandler.FM_BOUNDARY
+_LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A content file split into its front-matter and its body."""
+
+    front_matter: YamlMap
+    body: str
+
+
+def decode(path: Path, data: bytes) -> str:
+    """UTF-8 text (a BOM is dropped, CRLF becomes LF) or a ContentError at the bad byte."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ContentError(SourceLocation(path, line), "file is not UTF-8 text; save it as UTF-8") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_source(path: Path, text: str) -> Source:
+    """Separate the ``---`` front-matter block from the Markdown body."""
+    if not text.startswith("---"):
+        raise ContentError(SourceLocation(path, 1), "no front-matter: the file must start with a '---' line")
+    boundaries = list(_BOUNDARY.finditer(text, 0))
+    if not boundaries or boundaries[0].start() != 0:
+        raise ContentError(SourceLocation(path, 1), "the first line must be exactly '---'")
+    if len(boundaries) < 2:
+        raise ContentError(SourceLocation(path, 1), "the front-matter block opened here is never closed with '---'")
+    opening, closing = boundaries[0], boundaries[1]
+    data = load_yaml(text[opening.end() : closing.start()], path, ContentError, line_offset=1)
+    if data is None:
+        data = YamlMap()
+        data.line, data.key_lines = 1, {}
+    if not isinstance(data, YamlMap):
+        raise ContentError(SourceLocation(path, 2), "front-matter must be a mapping of 'key: value' lines")
+    return Source(data, text[closing.end() :].lstrip("\n"))
+
+
+def safe_url(url: str) -> bool:
+    """An http(s), mailto or site-relative URL (never javascript:, data: or a bare //host)."""
+    if url.startswith("/"):
+        return not url.startswith("//")
+    return urlsplit(url).scheme in ("http", "https", "mailto")
+
+
+def parse_datetime(fields: FieldReader, key: str, timezone: ZoneInfo, *, required: bool = False) -> datetime | None:
+    """A date or date-time field as an aware datetime; naive values are read in ``timezone``."""
+    value = fields.data.get(key)
+    if value is None:
+        if required:
+            fields.fail(key, f"missing required field '{key}'")
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        fields.fail(key, f"'{key}' must be a date such as 2025-10-28 or 2025-10-28T09:30:00+05:00, not {value!r}")
+        return None
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time(), timezone)
+        parsed = datetime.fromisoformat(text)
+    except ValueError as exc:
+        reason = str(exc) if "out of range" in str(exc) or "must be in" in str(exc) else "not a date"
+        fields.fail(
+            key, f"'{key}' is not a valid date: '{text}' ({reason}; write 2025-10-28 or 2025-10-28T09:30:00+05:00)"
+        )
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone)
+
+
+def _language(fields: FieldReader) -> tuple[str, str]:
+    lang = fields.text("lang")
+    if lang and not _LANG.match(lang):
+        fields.fail("lang", f"'lang' must be a language code such as 'en' or 'ur', not '{lang}'")
+        lang = ""
+    direction = fields.text("dir")
+    if direction and direction not in ("ltr", "rtl"):
+        fields.fail("dir", f"'dir' must be 'ltr' or 'rtl', not '{direction}'")
+        direction = ""
+    return lang, direction
+
+
+def _slug(fields: FieldReader, path: Path) -> str:
+    if fields.present("slug"):
+        slug = fields.text("slug")
+        if problem := slug_problem(slug):
+            fields.fail("slug", problem)
+        return slug
+    slug = slugify(path.stem)
+    if problem := slug_problem(slug):
+        fields.errors.append(ContentError(SourceLocation(path, 1), f"file name gives no usable slug: {problem}"))
+    return slug
+
+
+def _corrections(fields: FieldReader) -> tuple[Correction, ...]:
+    raw = fields.data.get("corrections")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        fields.fail("corrections", "'corrections' must be a list of {date, text}")
+        return ()
+    corrections = []
+    for item in raw:
+        if not isinstance(item, YamlMap):
+            fields.fail("corrections", f"each correction must be {{date, text}}, not {item!r}")
+            continue
+        entry = FieldReader(item, fields.path, ContentError, "corrections.")
+        entry.errors = fields.errors
+        entry.unknown_keys(("date", "text"))
+        when = parse_datetime(entry, "date", ZoneInfo("UTC"), required=True)
+        text = entry.text("text", required=True)
+        if when and text:
+            corrections.append(Correction(when.date(), text))
+    return tuple(corrections)
+
+
+def _image(fields: FieldReader) -> LeadImage | None:
+    src = fields.text("image")
+    alt = fields.text("image_alt")
+    caption, credit = fields.text("image_caption"), fields.text("image_credit")
+    if not src:
+        for key in ("image_alt", "image_caption", "image_credit"):
+            if fields.present(key):
+                fields.fail(key, f"'{key}' is set but there is no 'image'")
+        return None
+    if not safe_url(src):
+        fields.fail("image", f"'image' must be an http(s) URL or a path starting with '/', not '{src}'")
+        return None
+    if not alt:
+        fields.fail("image", "a lead image needs 'image_alt', a description for readers who cannot see it")
+    return LeadImage(src, alt, caption, credit)
+
+
+def parse_article(path: Path, text: str, config: SiteConfig, renderer: MarkdownRenderer) -> Article:
+    """One article file as an ``Article``; raises ``BuildFailed`` with every problem in it."""
+    source = split_source(path, text)
+    fields = FieldReader(source.front_matter, path, ContentError)
+    fields.unknown_keys(ARTICLE_KEYS)
+    title = fields.text("title", required=True)
+    published = parse_datetime(fields, "date", config.timezone, required=True)
+    updated = parse_datetime(fields, "updated", config.timezone)
+    byline = fields.text_list("byline", required=True)
+    section = fields.text("section", required=True)
+    if section and config.section(section) is None:
+        keys = [known.key for known in config.sections]
+        hint = f"did you mean '{close}'? " if (close := closest(section, keys)) else ""
+        fields.fail("section", f"unknown section '{section}'; {hint}sections are: {', '.join(keys)}")
+    tags = fields.text_list("tags")
+    slug = _slug(fields, path)
+    summary = fields.text("summary")
+    location = fields.text("location")
+    image = _image(fields)
+    corrections = _corrections(fields)
+    lang, direction = _language(fields)
+    flags = {key: fields.boolean(key, False) for key in ("draft", "featured", "breaking")}
+    ads = fields.boolean("ads", True)
+    if published and updated and updated < published:
+        fields.fail("updated", "'updated' is earlier than 'date'")
+    if fields.errors or published is None:
+        raise BuildFailed(fields.errors)
+    rendered = renderer.render(source.body)
+    return Article(
+        source=path,
+        title=title,
+        published=published,
+        byline=byline,
+        section=section,
+        slug=slug,
+        url=article_url(section, published.astimezone(config.timezone), slug, config.permalink),
+        body_html=rendered.html,
+        summary=summary or plain_summary(rendered.html),
+        tags=tags,
+        subsections=rendered.subsections,
+        updated=updated,
+        corrections=corrections,
+        location=location,
+        image=image,
+        lang=lang,
+        dir=direction,
+        ads=ads,
+        **flags,
+    )
+
+
+def parse_page(path: Path, text: str, renderer: MarkdownRenderer) -> Page:
+    source = split_source(path, text)
+    fields = FieldReader(source.front_matter, path, ContentError)
+    fields.unknown_keys(PAGE_KEYS)
+    title = fields.text("title", required=True)
+    slug = _slug(fields, path)
+    summary = fields.text("summary")
+    lang, direction = _language(fields)
+    draft = fields.boolean("draft", False)
+    if fields.errors:
+        raise BuildFailed(fields.errors)
+    rendered = renderer.render(source.body)
+    return Page(
+        source=path,
+        title=title,
+        slug=slug,
+        url=page_url(slug),
+        body_html=rendered.html,
+        summary=summary or plain_summary(rendered.html),
+        lang=lang,
+        dir=direction,
+        draft=draft,
+    )
+
+
+def parse_authors(path: Path, text: str) -> tuple[Author, ...]:
+    data = load_yaml(text, path, ContentError)
+    if data is None:
+        return ()
+    if not isinstance(data, YamlMap):
+        raise ContentError(SourceLocation(path, 1), "authors.yaml must map each author's name to a profile")
+    errors: list[NewsgenError] = []
+    authors = []
+    for name in data:
+        profile = FieldReader(data, path, ContentError).child(name)
+        if profile is None:
+            if data[name] is not None:
+                errors.append(
+                    ContentError(SourceLocation(path, data.line_of(name)), f"profile of '{name}' must be a mapping")
+                )
+                continue
+            authors.append(Author(name=name, slug=slugify(name)))
+            continue
+        profile.prefix = f"{name}."
+        profile.unknown_keys(AUTHOR_KEYS)
+        photo = profile.text("photo")
+        if photo and not safe_url(photo):
+            profile.fail("photo", f"'photo' must be an http(s) URL or a path starting with '/', not '{photo}'")
+            photo = ""
+        links = []
+        link_fields = profile.child("links")
+        if link_fields is not None:
+            for label in link_fields.data:
+                url = link_fields.text(label)
+                if url and safe_url(url):
+                    links.append(Link(label, url))
+                else:
+                    link_fields.fail(label, f"link '{label}' must be an http(s), mailto or site-relative URL")
+        slug = profile.text("slug") or slugify(name)
+        if problem := slug_problem(slug):
+            profile.fail("slug", problem)
+        authors.append(
+            Author(
+                name=name,
+                slug=slug,
+                bio=profile.text("bio"),
+                photo=photo,
+                role=profile.text("role"),
+                links=tuple(links),
+            )
+        )
+        errors.extend(profile.errors)
+    if errors:
+        raise BuildFailed(errors)
+    return tuple(authors)
+
+
+def walk_files(folder: Path, root: Path, suffix: str = "") -> tuple[list[Path], list[str]]:
+    """Files under ``folder`` in a stable order; symlinks leading out of ``root`` are skipped with a warning."""
+    files: list[Path] = []
+    warnings: list[str] = []
+    if not folder.is_dir():
+        return files, warnings
+    real_root = root.resolve()
+    for current, dirnames, filenames in os.walk(folder):
+        here = Path(current)
+        for name in sorted(dirnames):
+            if (here / name).is_symlink():
+                warnings.append(f"{here / name}: warning: symlinked folder not followed")
+        dirnames[:] = sorted(name for name in dirnames if not (here / name).is_symlink() and not name.startswith("."))
+        for name in sorted(filenames):
+            path = here / name
+            if name.startswith(".") or not name.endswith(suffix):
+                continue
+            if path.is_symlink():
+                try:
+                    target = path.resolve(strict=True)
+                except (OSError, RuntimeError):
+                    warnings.append(f"{path}: warning: broken or looping symlink skipped")
+                    continue
+                if not target.is_relative_to(real_root) or not target.is_file():
+                    warnings.append(f"{path}: warning: symlink pointing outside the site skipped")
+                    continue
+            files.append(path)
+    return files, warnings
+
+
+def _read(path: Path) -> str:
+    try:
+        if path.stat().st_size > MAX_SOURCE_BYTES:
+            raise ContentError(
+                SourceLocation(path), f"file is larger than {MAX_SOURCE_BYTES // 1_000_000} MB; split it or shrink it"
+            )
+        return decode(path, path.read_bytes())
+    except OSError as exc:
+        raise ContentError(SourceLocation(path), f"cannot read: {exc.strerror}") from None
+
+
+def _errors_of(failure: NewsgenError | BuildFailed) -> Iterator[NewsgenError]:
+    if isinstance(failure, BuildFailed):
+        yield from failure.errors
+    else:
+        yield failure
+
+
+def load_site(config: SiteConfig, renderer: MarkdownRenderer) -> SiteContent:
+    """Read every content file of the site; raise ``BuildFailed`` with all errors of all files."""
+    errors: list[NewsgenError] = []
+    article_files, warnings = walk_files(config.content_dir / "articles", config.root, ".md")
+    page_files, page_warnings = walk_files(config.content_dir / "pages", config.root, ".md")
+    static_files, static_warnings = walk_files(config.static_dir, config.root)
+    articles: list[Article] = []
+    pages: list[Page] = []
+    for path in article_files:
+        try:
+            articles.append(parse_article(path, _read(path), config, renderer))
+        except (NewsgenError, BuildFailed) as failure:
+            errors.extend(_errors_of(failure))
+    for path in page_files:
+        try:
+            pages.append(parse_page(path, _read(path), renderer))
+        except (NewsgenError, BuildFailed) as failure:
+            errors.extend(_errors_of(failure))
+    authors: tuple[Author, ...] = ()
+    authors_file = config.content_dir / "authors.yaml"
+    if authors_file.is_file():
+        try:
+            authors = parse_authors(authors_file, _read(authors_file))
+        except (NewsgenError, BuildFailed) as failure:
+            errors.extend(_errors_of(failure))
+    if errors:
+        raise BuildFailed(errors)
+    static = tuple(CopiedFile(path.relative_to(config.static_dir).as_posix(), path) for path in static_files)
+    return SiteContent(
+        articles=tuple(articles),
+        pages=tuple(pages),
+        authors=authors,
+        static=static,
+        warnings=tuple(warnings + page_warnings + static_warnings),
+    )

@@ -1,0 +1,175 @@
+"""Grouping and ordering: sections, tags, authors and day editions; drafts and embargo; clashing URLs."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+
+from .errors import BuildFailed, ContentError, NewsgenError, SourceLocation
+from .models import Article, Author, Page, Section, SiteContent
+from .urls import author_url, day_url, output_path, section_url, slugify, tag_url
+
+RELATED_COUNT = 4
+# How many of a tag's newest articles are considered when looking for related
+# pieces: it keeps related-article search linear in the size of the archive.
+RELATED_WINDOW = 200
+RESERVED_PREFIXES = ("tags", "authors", "archive", "assets", "page")
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A titled list of articles with its own page: a section, a tag or a day edition."""
+
+    key: str
+    title: str
+    url: str
+    articles: tuple[Article, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorListing:
+    author: Author
+    url: str
+    articles: tuple[Article, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SiteIndex:
+    articles: tuple[Article, ...]
+    pages: tuple[Page, ...]
+    sections: tuple[Listing, ...]
+    tags: tuple[Listing, ...]
+    authors: tuple[AuthorListing, ...]
+    days: tuple[Listing, ...]
+    lead: Article | None
+    related: Mapping[str, tuple[Article, ...]]
+    people: Mapping[str, AuthorListing]
+    embargoed: tuple[Article, ...]
+    drafts_left_out: int
+
+    @property
+    def next_due(self) -> Article | None:
+        return self.embargoed[0] if self.embargoed else None
+
+
+def newest_first(articles: Iterable[Article]) -> tuple[Article, ...]:
+    return tuple(sorted(articles, key=lambda article: (article.published, article.url), reverse=True))
+
+
+def _url_key(url: str) -> str:
+    """Two URLs that a case-insensitive or normalising file system would store as one file."""
+    return unicodedata.normalize("NFC", output_path(url)).casefold()
+
+
+def _clashes(
+    articles: tuple[Article, ...], pages: tuple[Page, ...], sections: tuple[Section, ...]
+) -> list[NewsgenError]:
+    owners: dict[str, str] = {}
+    errors: list[NewsgenError] = []
+    for section in sections:
+        owners[_url_key(section_url(section.key))] = f"the front of section '{section.key}'"
+    for prefix in RESERVED_PREFIXES:
+        owners[_url_key(f"/{prefix}/")] = f"newsgen's own /{prefix}/ pages"
+    items: list[Article | Page] = [*articles, *pages]
+    for item in items:
+        key = _url_key(item.url)
+        if key in owners:
+            errors.append(
+                ContentError(SourceLocation(item.source, 1), f"URL {item.url} is already taken by {owners[key]}")
+            )
+        else:
+            owners[key] = str(item.source)
+    return errors
+
+
+def _related(articles: tuple[Article, ...], by_tag: Mapping[str, list[Article]]) -> dict[str, tuple[Article, ...]]:
+    """For each article, the pieces sharing most tags with it, newest first among equals."""
+    related: dict[str, tuple[Article, ...]] = {}
+    for article in articles:
+        shared: Counter[str] = Counter()
+        candidates: dict[str, Article] = {}
+        for tag in {slugify(tag) for tag in article.tags}:
+            for other in by_tag[tag][:RELATED_WINDOW]:
+                if other.url != article.url:
+                    shared[other.url] += 1
+                    candidates[other.url] = other
+        ranked = sorted(
+            candidates.values(), key=lambda other: (-shared[other.url], -other.published.timestamp(), other.url)
+        )
+        related[article.url] = tuple(ranked[:RELATED_COUNT])
+    return related
+
+
+def index_site(
+    content: SiteContent,
+    sections: tuple[Section, ...],
+    timezone: tzinfo,
+    *,
+    now: datetime,
+    include_drafts: bool = False,
+    include_future: bool = False,
+) -> SiteIndex:
+    """Order and group the site's content; raise ``BuildFailed`` when two sources claim one URL."""
+    drafts_left_out = 0 if include_drafts else sum(article.draft for article in content.articles) + sum(page.draft for page in content.pages)
+    visible = [article for article in content.articles if include_drafts or not article.draft]
+    embargoed = tuple(sorted((a for a in visible if a.published > now), key=lambda a: (a.published, a.url)))
+    if not include_future:
+        visible = [article for article in visible if article.published <= now]
+    articles = newest_first(visible)
+    pages = tuple(sorted((p for p in content.pages if include_drafts or not p.draft), key=lambda p: p.url))
+
+    errors = _clashes(articles, pages, sections)
+    if errors:
+        raise BuildFailed(errors)
+
+    by_section: dict[str, list[Article]] = defaultdict(list)
+    by_tag: dict[str, list[Article]] = defaultdict(list)
+    tag_titles: dict[str, str] = {}
+    by_author: dict[str, list[Article]] = defaultdict(list)
+    author_names: dict[str, str] = {}
+    by_day: dict[date, list[Article]] = defaultdict(list)
+    for article in articles:
+        by_section[article.section].append(article)
+        for tag in dict.fromkeys(article.tags):
+            by_tag[slugify(tag)].append(article)
+            tag_titles.setdefault(slugify(tag), tag)
+        for name in article.byline:
+            by_author[slugify(name)].append(article)
+            author_names.setdefault(slugify(name), name)
+        by_day[article.published.astimezone(timezone).date()].append(article)
+
+    profiles = {slugify(author.name): author for author in content.authors}
+    listings = {
+        key: AuthorListing(author, author_url(author.slug), tuple(items))
+        for key, items in sorted(by_author.items())
+        if key
+        for author in (profiles.get(key) or Author(name=author_names[key], slug=key),)
+    }
+    people = {name: listings[slugify(name)] for article in articles for name in article.byline if slugify(name)}
+    featured = [article for article in articles if article.featured]
+    return SiteIndex(
+        articles=articles,
+        pages=pages,
+        sections=tuple(
+            Listing(section.key, section.title, section_url(section.key), tuple(by_section[section.key]))
+            for section in sections
+        ),
+        tags=tuple(
+            Listing(slug, tag_titles[slug], tag_url(tag_titles[slug]), tuple(items))
+            for slug, items in sorted(by_tag.items())
+            if slug
+        ),
+        authors=tuple(listings.values()),
+        days=tuple(
+            Listing(day.isoformat(), day.isoformat(), day_url(day), tuple(items))
+            for day, items in sorted(by_day.items(), reverse=True)
+        ),
+        lead=featured[0] if featured else (articles[0] if articles else None),
+        related=_related(articles, by_tag),
+        people=people,
+        embargoed=embargoed if not include_future else (),
+        drafts_left_out=drafts_left_out,
+    )

@@ -1,0 +1,39 @@
+"""Internal link checking over rendered pages: every site-relative href must lead to a built file."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from .errors import ContentError, NewsgenError, SourceLocation
+from .models import OutputFile
+
+_LINK = re.compile(r"""<(?:a|link|img|script|source|iframe)\b[^>]*?\s(?:href|src)="([^"]*)\"""", re.IGNORECASE)
+
+
+def broken_links(
+    files: Iterable[OutputFile],
+    existing: set[str],
+    base_path: str,
+    sources: Mapping[str, Path],
+) -> list[NewsgenError]:
+    """One error per page and missing target; the place is the page's source file when it has one."""
+    errors: list[NewsgenError] = []
+    prefix = base_path if base_path.endswith("/") else base_path + "/"
+    for file in files:
+        if not file.path.endswith(".html"):
+            continue
+        missing: dict[str, None] = {}
+        for href in _LINK.findall(file.data.decode("utf-8", "replace")):
+            parts = urlsplit(href.replace("&amp;", "&"))
+            if parts.scheme or parts.netloc or not parts.path.startswith(prefix):
+                continue
+            relative = unquote(parts.path[len(prefix) :])
+            target = relative + "index.html" if relative == "" or relative.endswith("/") else relative
+            if target not in existing and f"{target}/index.html" not in existing:
+                missing[parts.path] = None
+        place = SourceLocation(sources.get(file.path, Path(file.path)))
+        errors.extend(ContentError(place, f"broken link to {href} (no such page in the site)") for href in missing)
+    return errors

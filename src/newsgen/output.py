@@ -1,0 +1,117 @@
+"""The only code that writes the built site.
+
+The new site is written into a staging folder beside the output folder and
+swapped in only when it is whole, so a failed or killed build leaves the
+previous output as it was; a leftover of an interrupted swap is put right at
+the start of the next build. Every path is checked to stay inside the output.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+
+from .errors import OutputError, SourceLocation, UsageError
+from .models import CopiedFile, OutputFile
+
+MARKER = ".newsgen-output"
+SOURCE_FOLDERS = ("content", "templates", "static")
+
+
+def _staging(out: Path) -> Path:
+    return out.parent / f".{out.name}.newsgen-staging"
+
+
+def _retired(out: Path) -> Path:
+    return out.parent / f".{out.name}.newsgen-old"
+
+
+def check_output_dir(out: Path, site: Path) -> None:
+    """Refuse an output folder that a swap would destroy something precious with."""
+    out, site = out.resolve(), site.resolve()
+    forbidden = {Path("/"), Path.home().resolve()}
+    if out in forbidden:
+        raise UsageError(SourceLocation(out), "refusing to build into / or the home folder; pick an empty folder")
+    if out == site or site.is_relative_to(out):
+        raise UsageError(SourceLocation(out), "the output folder must not be the site folder or contain it")
+    for name in SOURCE_FOLDERS:
+        if out.is_relative_to(site / name):
+            raise UsageError(SourceLocation(out), f"the output folder must not be inside the site's {name}/ folder")
+    if out.exists() and not out.is_dir():
+        raise UsageError(SourceLocation(out), "the output path exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
+        raise UsageError(
+            SourceLocation(out),
+            "the output folder holds files newsgen did not build; empty it or choose another --out",
+        )
+
+
+def recover(out: Path) -> None:
+    """Put right what an interrupted build left: restore a retired output, drop a staging folder."""
+    retired, staging = _retired(out), _staging(out)
+    if retired.exists():
+        if out.exists():
+            shutil.rmtree(retired)
+        else:
+            os.rename(retired, out)
+    if staging.exists():
+        shutil.rmtree(staging)
+
+
+def _target(root: Path, relative: str) -> Path:
+    pure = PurePosixPath(relative)
+    if pure.is_absolute() or not pure.parts or any(part in ("", ".", "..") or "\x00" in part for part in pure.parts):
+        raise OutputError(SourceLocation(Path(relative)), "refusing to write outside the output folder")
+    return root.joinpath(*pure.parts)
+
+
+def write_site(out: Path, files: Iterable[OutputFile], copies: Iterable[CopiedFile]) -> int:
+    """Write the whole site into ``out`` at once; return how many files it holds."""
+    recover(out)
+    staging = _staging(out)
+    try:
+        staging.mkdir(parents=True)
+        count = _fill(staging, files, copies)
+        (staging / MARKER).write_text("built by newsgen; this folder is replaced whole on every build\n")
+        if out.exists():
+            os.rename(out, _retired(out))
+        os.rename(staging, out)
+        shutil.rmtree(_retired(out), ignore_errors=True)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        recover(out)
+        raise OutputError(
+            SourceLocation(Path(exc.filename or out)), f"cannot write the site: {exc.strerror or exc}"
+        ) from None
+    except OutputError:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return count
+
+
+def _fill(root: Path, files: Iterable[OutputFile], copies: Iterable[CopiedFile]) -> int:
+    owners: dict[str, str] = {}
+    made: set[Path] = set()
+    count = 0
+
+    def claim(relative: str, owner: str) -> Path:
+        key = unicodedata.normalize("NFC", relative).casefold()
+        if key in owners:
+            raise OutputError(SourceLocation(Path(relative)), f"two files for one path: {owners[key]} and {owner}")
+        owners[key] = owner
+        target = _target(root, relative)
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        return target
+
+    for copy in copies:
+        shutil.copyfile(copy.source, claim(copy.path, str(copy.source)))
+        count += 1
+    for file in files:
+        claim(file.path, f"the generated {file.path}").write_bytes(file.data)
+        count += 1
+    return count

@@ -1,0 +1,131 @@
+"""The Jinja environment: the site's ``templates/`` first, then the built-in theme (also reachable as ``theme/...``)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from .errors import SourceLocation, TemplateError
+from .models import Article, CopiedFile
+from .urls import absolute, link, tag_url
+
+THEME_DIR = Path(__file__).parent / "theme"
+THEME_TEMPLATES = THEME_DIR / "templates"
+THEME_STATIC = THEME_DIR / "static"
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def long_date(value: date) -> str:
+    """'Tuesday, 28 October 2025', whatever the machine's locale."""
+    return f"{WEEKDAYS[value.weekday()]}, {value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def short_date(value: date) -> str:
+    return f"{value.day} {MONTHS[value.month - 1][:3]} {value.year}"
+
+
+@dataclass(frozen=True, slots=True)
+class BodyParts:
+    """An article body cut after its third paragraph, where the in-article ad slot goes."""
+
+    before: Markup
+    after: Markup
+
+
+def body_parts(article: Article, after_paragraph: int = 3) -> BodyParts:
+    body = article.body_html
+    if article.location:
+        dateline = f'<span class="dateline">{escape(article.location)} —</span> '
+        body = body.replace("<p>", "<p>" + dateline, 1) if "<p>" in body else f"<p>{dateline}</p>" + body
+    cut = -1
+    for _ in range(after_paragraph):
+        cut = body.find("</p>\n", cut + 1)
+        if cut < 0:
+            break
+    if cut < 0 or not body[cut + 5 :].strip():
+        return BodyParts(Markup(body), Markup(""))
+    return BodyParts(Markup(body[: cut + 5]), Markup(body[cut + 5 :]))
+
+
+def script_json(value: Any) -> Markup:
+    """JSON safe inside ``<script>``: ``<``, ``>`` and ``&`` are escaped so no text can end the block."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def fingerprint(source: Path, name: str) -> CopiedFile:
+    """The theme asset ``name`` under a path that holds a hash of its bytes, cacheable for ever."""
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:10]
+    stem, _, suffix = name.rpartition(".")
+    return CopiedFile(f"assets/{stem}.{digest}.{suffix}", source)
+
+
+def theme_assets() -> dict[str, CopiedFile]:
+    """The built-in theme's static files by logical name (``newsgen.css``), fingerprinted."""
+    return {
+        path.relative_to(THEME_STATIC).as_posix(): fingerprint(path, path.relative_to(THEME_STATIC).as_posix())
+        for path in sorted(THEME_STATIC.rglob("*"))
+        if path.is_file()
+    }
+
+
+def make_environment(templates_dir: Path, *, base_path: str, base_url: str, timezone: tzinfo) -> jinja2.Environment:
+    theme_loader = jinja2.FileSystemLoader(THEME_TEMPLATES)
+    loaders: list[jinja2.BaseLoader] = []
+    if templates_dir.is_dir():
+        loaders.append(jinja2.FileSystemLoader(templates_dir))
+    loaders += [jinja2.PrefixLoader({"theme": theme_loader}), theme_loader]
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+    def local(value: datetime) -> datetime:
+        return value.astimezone(timezone)
+
+    env.filters.update(
+        url=lambda value: link(base_path, value),
+        abs_url=lambda value: absolute(base_url, value),
+        local=local,
+        long_date=lambda value: long_date(local(value) if isinstance(value, datetime) else value),
+        short_date=lambda value: short_date(local(value) if isinstance(value, datetime) else value),
+        clock=lambda value: local(value).strftime("%H:%M"),
+        isodate=lambda value: value.isoformat(),
+        script_json=script_json,
+        body_parts=body_parts,
+        tag_url=tag_url,
+    )
+    return env
+
+
+def template_error(exc: Exception, fallback: str) -> TemplateError:
+    """A Jinja failure as a ``TemplateError`` pointing at the template file and line."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return TemplateError(
+            SourceLocation(Path(exc.filename or exc.name or fallback), exc.lineno), exc.message or str(exc)
+        )
+    frames = []
+    traceback = exc.__traceback__
+    while traceback is not None:
+        filename = traceback.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".txt")):
+            frames.append((filename, traceback.tb_lineno))
+        traceback = traceback.tb_next
+    place = SourceLocation(Path(frames[-1][0]), frames[-1][1]) if frames else SourceLocation(Path(fallback))
+    return TemplateError(place, f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,1 @@
+(function(){var t;try{t=localStorage.getItem("newsgen-theme")}catch(e){}if(t!=="dark"&&t!=="light"){t=matchMedia("(prefers-color-scheme: dark)").matches?"dark":"light"}document.documentElement.setAttribute("data-theme",t)})();

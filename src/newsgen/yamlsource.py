@@ -1,0 +1,225 @@
+"""YAML read strictly and with line numbers: mappings remember where each key stood.
+
+Dates stay text (we parse them ourselves, with our own messages), keys must be
+text, a key may appear once, and aliases are bounded so that a "billion laughs"
+document cannot blow up a build.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node
+
+from .errors import NewsgenError, SourceLocation
+
+MAX_ALIASES = 100
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+class YamlMap(dict[str, Any]):
+    """A mapping read from YAML, with the line of each of its keys."""
+
+    line: int
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class _Problem(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+class _StrictLoader(yaml.SafeLoader):
+    line_offset = 0
+    aliases_seen = 0
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        if self.check_event(AliasEvent):
+            self.aliases_seen += 1
+            if self.aliases_seen > MAX_ALIASES:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise _Problem(mark.line + 1, f"more than {MAX_ALIASES} YAML aliases; refusing to expand them")
+        return super().compose_node(parent, index)
+
+
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if value is None:
+        return "null"
+    if isinstance(value, int | float):
+        return "a number"
+    return type(value).__name__
+
+
+def _construct_mapping(loader: _StrictLoader, node: MappingNode) -> YamlMap:
+    loader.flatten_mapping(node)
+    result = YamlMap()
+    result.line = node.start_mark.line + 1 + loader.line_offset
+    result.key_lines = {}
+    for key_node, value_node in node.value:
+        line = key_node.start_mark.line + 1 + loader.line_offset
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str):
+            raise _Problem(
+                line,
+                f"key '{key_node.value}' was read by YAML as {_describe(key)}, not as text; put it in quotes",
+            )
+        if key in result:
+            raise _Problem(line, f"duplicate key '{key}' (first on line {result.key_lines[key]})")
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = line
+    return result
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+
+
+def load_yaml(
+    text: str,
+    path: Path,
+    error: type[NewsgenError],
+    *,
+    line_offset: int = 0,
+) -> Any:
+    """Parse ``text``; a problem raises ``error`` at its line (shifted by ``line_offset``)."""
+    loader = _StrictLoader(text)
+    loader.line_offset = line_offset
+    try:
+        return loader.get_single_data()
+    except _Problem as problem:
+        raise error(SourceLocation(path, problem.line), problem.message) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 + line_offset if mark else None
+        message = " ".join(part for part in (exc.context, exc.problem) if part)
+        raise error(SourceLocation(path, line), f"YAML does not parse: {message}") from None
+    except yaml.YAMLError as exc:
+        raise error(SourceLocation(path, line_offset + 1 or None), f"YAML does not parse: {exc}") from None
+    finally:
+        loader.dispose()
+
+
+def closest(word: str, choices: tuple[str, ...] | list[str]) -> str | None:
+    """The choice ``word`` was most likely meant to be, if any is close."""
+    matches = difflib.get_close_matches(word, choices, n=1)
+    return matches[0] if matches else None
+
+
+class FieldReader:
+    """Reads typed fields out of a YAML mapping, collecting every problem with its line."""
+
+    def __init__(self, data: YamlMap, path: Path, error: type[NewsgenError], prefix: str = "") -> None:
+        self.data = data
+        self.path = path
+        self.error_type = error
+        self.prefix = prefix
+        self.errors: list[NewsgenError] = []
+
+    def line_of(self, key: str) -> int:
+        return self.data.line_of(key)
+
+    def fail(self, key: str, message: str) -> None:
+        self.errors.append(self.error_type(SourceLocation(self.path, self.line_of(key)), message))
+
+    def name(self, key: str) -> str:
+        return f"{self.prefix}{key}"
+
+    def child(self, key: str) -> FieldReader | None:
+        """A reader over the mapping under ``key`` (sharing this one's error list)."""
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, YamlMap):
+            self.fail(key, f"'{self.name(key)}' must be a mapping of keys to values, not {_describe(value)}")
+            return None
+        reader = FieldReader(value, self.path, self.error_type, f"{self.name(key)}.")
+        reader.errors = self.errors
+        return reader
+
+    def unknown_keys(self, allowed: tuple[str, ...] | list[str]) -> None:
+        for key in self.data:
+            if key not in allowed:
+                close = closest(key, allowed)
+                hint = f"; did you mean '{self.prefix}{close}'?" if close else ""
+                self.fail(key, f"unknown key '{self.name(key)}'{hint}")
+
+    def present(self, key: str) -> bool:
+        return key in self.data and self.data[key] is not None
+
+    def text(self, key: str, default: str = "", *, required: bool = False) -> str:
+        if key not in self.data or self.data[key] is None:
+            if required:
+                self.errors.append(
+                    self.error_type(
+                        SourceLocation(self.path, self.line_of(key)), f"missing required field '{self.name(key)}'"
+                    )
+                )
+            return default
+        value = self.data[key]
+        if not isinstance(value, str):
+            self.fail(
+                key,
+                f"'{self.name(key)}' must be text, but YAML read {_describe(value)} ({value!r}); put it in quotes",
+            )
+            return default
+        stripped: str = value.strip()
+        if required and not stripped:
+            self.fail(key, f"required field '{self.name(key)}' is empty")
+        return stripped
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.data.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.fail(key, f"'{self.name(key)}' must be true or false, not {value!r}")
+            return default
+        return value
+
+    def integer(self, key: str, default: int, *, minimum: int = 0) -> int:
+        value = self.data.get(key)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(key, f"'{self.name(key)}' must be a whole number, not {value!r}")
+            return default
+        if value < minimum:
+            self.fail(key, f"'{self.name(key)}' must be at least {minimum}, not {value}")
+            return default
+        return value
+
+    def text_list(self, key: str, *, required: bool = False) -> tuple[str, ...]:
+        """A list of non-empty strings; a single string counts as a list of one."""
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.errors.append(
+                    self.error_type(
+                        SourceLocation(self.path, self.line_of(key)), f"missing required field '{self.name(key)}'"
+                    )
+                )
+            return ()
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+            self.fail(key, f"'{self.name(key)}' must be text or a list of texts, not {value!r}")
+            return ()
+        cleaned = tuple(item.strip() for item in items if item.strip())
+        if required and not cleaned:
+            self.fail(key, f"required field '{self.name(key)}' is empty")
+        return cleaned
