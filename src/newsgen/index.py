@@ -113,7 +113,11 @@ def index_site(
     include_future: bool = False,
 ) -> SiteIndex:
     """Order and group the site's content; raise ``BuildFailed`` when two sources claim one URL."""
-    drafts_left_out = 0 if include_drafts else sum(article.draft for article in content.articles) + sum(page.draft for page in content.pages)
+    drafts_left_out = (
+        0
+        if include_drafts
+        else sum(article.draft for article in content.articles) + sum(page.draft for page in content.pages)
+    )
     visible = [article for article in content.articles if include_drafts or not article.draft]
     embargoed = tuple(sorted((a for a in visible if a.published > now), key=lambda a: (a.published, a.url)))
     if not include_future:
