@@ -10,12 +10,14 @@ from pathlib import Path
 from .config import SiteConfig
 from .content import load_site
 from .errors import BuildFailed, NewsgenError
+from .feeds import atom_feeds
 from .index import SiteIndex, index_site
 from .links import broken_links
 from .markup import MarkdownRenderer
 from .models import Article, CopiedFile, OutputFile, Page
 from .output import check_output_dir, write_site
 from .render import plan, render_all, site_view
+from .sitemaps import site_maps
 from .theme import make_environment, theme_assets
 from .urls import link, output_path
 
@@ -70,7 +72,22 @@ def generate(config: SiteConfig, *, now: datetime, options: BuildOptions) -> Gen
     pages, errors = render_all(plan(index, config, view), env)
     if errors:
         raise BuildFailed(errors)
+    pages += news_outputs(index, config, now)
     return Generated(index, pages, [*assets.values(), *content.static], content.warnings)
+
+
+def news_outputs(index: SiteIndex, config: SiteConfig, now: datetime) -> list[OutputFile]:
+    """The files for machines: Atom feeds, sitemaps, robots.txt and ads.txt."""
+    return [*atom_feeds(index, config, now), *site_maps(index, config, now)]
+
+
+def next_due(config: SiteConfig, *, now: datetime, options: BuildOptions) -> Article | None:
+    """The embargoed article that becomes due first, found by reading and indexing only: nothing is rendered
+    or written, so a scheduled job can ask cheaply whether a rebuild is due. Drafts count only with ``drafts``."""
+    renderer = MarkdownRenderer(embed_hosts=config.embed_hosts, trusted_html=config.trusted_html)
+    content = load_site(config, renderer)
+    index = index_site(content, config.sections, config.timezone, now=now, include_drafts=options.drafts)
+    return index.next_due
 
 
 def check(config: SiteConfig, *, now: datetime, options: BuildOptions) -> Generated:

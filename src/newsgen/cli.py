@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import __version__
-from .build import BuildOptions, BuildReport, build, check
+from .build import BuildOptions, BuildReport, build, check, next_due
 from .config import SiteConfig, load_config, normalise_base_url
 from .errors import BuildFailed, NewsgenError, UsageError
 from .scaffold import init_site, new_article
@@ -41,6 +41,11 @@ def _parser() -> argparse.ArgumentParser:
     build_command = commands.add_parser("build", help="build the site into its output folder")
     site_options(build_command)
     build_command.add_argument("--out", type=Path, help="output folder (default: SITE/public)")
+    build_command.add_argument(
+        "--next-due",
+        action="store_true",
+        help="print only when the next embargoed article becomes due (nothing if none) and write nothing",
+    )
 
     check_command = commands.add_parser("check", help="validate content and internal links without writing")
     site_options(check_command)
@@ -74,6 +79,11 @@ def _config(args: argparse.Namespace) -> SiteConfig:
     return config
 
 
+def due_time(published: datetime) -> str:
+    """An embargo's end as ISO 8601 with the offset it was written with, to the second."""
+    return published.isoformat(timespec="seconds")
+
+
 def _summary(report: BuildReport, out: Path) -> list[str]:
     lines = [f"built {report.pages} pages ({report.files} files) in {report.seconds:.2f} s → {out}"]
     if report.drafts_left_out:
@@ -82,7 +92,7 @@ def _summary(report: BuildReport, out: Path) -> list[str]:
         count = len(report.embargoed)
         lines.append(
             f"{count} embargoed {'article' if count == 1 else 'articles'} left out; "
-            f"next embargo lifts {due.published.isoformat()} ({due.slug})"
+            f"next embargo lifts {due_time(due.published)} ({due.slug})"
         )
     return lines
 
@@ -107,6 +117,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             for warning in generated.warnings:
                 print(warning, file=sys.stderr)
             print(f"checked {len(generated.index.articles)} articles and {len(generated.pages)} pages: no problems")
+            return EXIT_OK
+        if args.next_due:
+            due = next_due(config, now=build_time(), options=options)
+            if due:
+                print(due_time(due.published))
             return EXIT_OK
         out = args.out or args.site / "public"
         report = build(config, out, now=build_time(), options=options)

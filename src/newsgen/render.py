@@ -17,9 +17,10 @@ import jinja2
 from .config import AdsConfig, CommentsConfig, SiteConfig
 from .errors import NewsgenError
 from .index import AuthorListing, Listing, SiteIndex
+from .metadata import news_article_data, og_locale
 from .models import Article, OutputFile, Page, Section
 from .theme import template_error
-from .urls import absolute, output_path, paginated_url
+from .urls import absolute, feed_url, output_path, paginated_url, section_url
 
 FRONT_SECTION_COUNT = 4
 
@@ -72,12 +73,15 @@ class BaseContext(TypedDict):
     dir: str
     people: dict[str, AuthorListing]
     show_ads: bool
+    feeds: tuple[tuple[str, str], ...]  # (title, absolute URL) of each Atom feed the page links in its <head>
 
 
 class ArticleContext(BaseContext):
     article: Article
     section: Section
     related: tuple[Article, ...]
+    structured_data: dict[str, Any]  # schema.org NewsArticle, for |script_json in a JSON-LD block
+    og_locale: str
 
 
 class FrontContext(BaseContext):
@@ -139,8 +143,20 @@ def site_view(
 def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJob]:
     """Every HTML page of the site, in a stable order."""
     people = dict(index.people)
+    author_urls = {name: listing.url for name, listing in people.items()}
+    site_feed = (config.title, absolute(config.base_url, feed_url("/")))
 
-    def base(url: str, title: str, description: str, lang: str = "", direction: str = "") -> dict[str, Any]:
+    def listing_feeds(listing_url: str, title: str) -> tuple[tuple[str, str], ...]:
+        return site_feed, (f"{title} — {config.title}", absolute(config.base_url, feed_url(listing_url)))
+
+    def base(
+        url: str,
+        title: str,
+        description: str,
+        lang: str = "",
+        direction: str = "",
+        feeds: tuple[tuple[str, str], ...] = (site_feed,),
+    ) -> dict[str, Any]:
         context: BaseContext = {
             "site": site,
             "page_url": url,
@@ -151,6 +167,7 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
             "dir": direction or config.direction,
             "people": people,
             "show_ads": config.ads.enabled,
+            "feeds": feeds,
         }
         return dict(context)
 
@@ -170,15 +187,26 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
 
     for article in index.articles:
         section = config.section(article.section) or Section(article.section, article.section)
+        feeds = listing_feeds(section_url(section.key), section.title)
         yield PageJob(
             "article.html",
             article.url,
             {
-                **base(article.url, article.title, article.summary, article.lang, article.dir),
+                **base(article.url, article.title, article.summary, article.lang, article.dir, feeds),
                 "article": article,
                 "section": section,
                 "related": index.related.get(article.url, ()),
                 "show_ads": config.ads.enabled and article.ads,
+                "structured_data": news_article_data(
+                    article,
+                    section_title=section.title,
+                    author_urls=author_urls,
+                    base_url=config.base_url,
+                    site_title=config.title,
+                    logo=config.logo,
+                    language=config.language,
+                ),
+                "og_locale": og_locale(article.lang or config.language),
             },
         )
 
@@ -193,10 +221,16 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
                 url = pagination.url(pagination.number)
                 title = _list_title(kind, listing, pagination.number)
                 description = f"{title} — {config.title}"
+                feeds = listing_feeds(listing.url, listing.title) if kind == "section" else (site_feed,)
                 yield PageJob(
                     f"{kind}.html",
                     url,
-                    {**base(url, title, description), "listing": listing, "kind": kind, "pagination": pagination},
+                    {
+                        **base(url, title, description, feeds=feeds),
+                        "listing": listing,
+                        "kind": kind,
+                        "pagination": pagination,
+                    },
                 )
 
     for author in index.authors:
@@ -204,8 +238,11 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
             url = pagination.url(pagination.number)
             title = author.author.name if pagination.number == 1 else f"{author.author.name} — page {pagination.number}"
             description = author.author.bio or f"Articles by {author.author.name}"
+            feeds = listing_feeds(author.url, author.author.name)
             yield PageJob(
-                "author.html", url, {**base(url, title, description), "author": author, "pagination": pagination}
+                "author.html",
+                url,
+                {**base(url, title, description, feeds=feeds), "author": author, "pagination": pagination},
             )
 
     for page in index.pages:

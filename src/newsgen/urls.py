@@ -81,6 +81,11 @@ def page_url(slug: str) -> str:
     return f"/{slug}/"
 
 
+def feed_url(page_url: str) -> str:
+    """The Atom feed beside a list page: ``/`` → ``/feed.xml``, ``/city/`` → ``/city/feed.xml``."""
+    return page_url + "feed.xml"
+
+
 def paginated_url(first: str, number: int) -> str:
     return first if number == 1 else f"{first}page/{number}/"
 

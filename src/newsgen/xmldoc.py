@@ -1,0 +1,30 @@
+"""XML for feeds and sitemaps: text cleaned of what XML 1.0 forbids, elements built and serialised with lxml."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+# Everything outside XML 1.0's Char production: C0 controls but tab and newlines,
+# lone surrogates, U+FFFE and U+FFFF. Such a character in a title would make the
+# whole document unparseable, so it is dropped rather than escaped.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot carry (control characters and the like)."""
+    return _NOT_XML.sub("", text)
+
+
+def add(parent: etree._Element, tag: str, text: str | None = None, **attributes: str) -> etree._Element:
+    """A child element of ``parent`` with clean text and attributes; escaping is lxml's job."""
+    element = etree.SubElement(parent, tag, {name: xml_text(value) for name, value in attributes.items()})
+    if text is not None:
+        element.text = xml_text(text)
+    return element
+
+
+def serialise(root: etree._Element) -> bytes:
+    """A whole UTF-8 XML document with its declaration."""
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
