@@ -108,7 +108,7 @@ def build(config: SiteConfig, out: Path, *, now: datetime, options: BuildOptions
     generated = generate(config, now=now, options=options)
     files = write_site(out, generated.pages, generated.copies)
     return BuildReport(
-        pages=len(generated.pages),
+        pages=sum(file.path.endswith(".html") for file in generated.pages),
         files=files,
         seconds=time.perf_counter() - started,
         embargoed=generated.index.embargoed,
