@@ -16,7 +16,7 @@ from .config import SiteConfig
 from .index import SiteIndex
 from .models import Article, OutputFile
 from .urls import absolute, feed_url, output_path
-from .xmldoc import add, serialise, xml_text
+from .xmldoc import add, serialise, timestamp, xml_text
 
 ATOM = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -32,11 +32,6 @@ class Feed:
     title: str
     subtitle: str
     articles: tuple[Article, ...]
-
-
-def timestamp(value: datetime) -> str:
-    """An RFC 3339 / W3C date-time with its offset, to the second."""
-    return value.isoformat(timespec="seconds")
 
 
 def _absolute_url(url: str, base_url: str, page_url: str) -> str:

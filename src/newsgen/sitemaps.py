@@ -12,7 +12,7 @@ from .config import SiteConfig
 from .index import SiteIndex
 from .models import Article, OutputFile
 from .urls import absolute, paginated_url
-from .xmldoc import add, serialise
+from .xmldoc import add, serialise, timestamp
 
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS = "http://www.google.com/schemas/sitemap-news/0.9"
@@ -33,11 +33,6 @@ class SitemapEntry:
 
     url: str
     lastmod: datetime | None
-
-
-def timestamp(value: datetime) -> str:
-    """A W3C date-time with its offset, to the second."""
-    return value.isoformat(timespec="seconds")
 
 
 def _newest(articles: Iterable[Article]) -> datetime | None:

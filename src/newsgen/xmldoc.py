@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from lxml import etree
 
@@ -28,3 +29,8 @@ def add(parent: etree._Element, tag: str, text: str | None = None, **attributes:
 def serialise(root: etree._Element) -> bytes:
     """A whole UTF-8 XML document with its declaration."""
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+
+
+def timestamp(value: datetime) -> str:
+    """A W3C / RFC 3339 date-time with its offset, to the second, as feeds and sitemaps want it."""
+    return value.isoformat(timespec="seconds")
