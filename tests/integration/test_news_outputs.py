@@ -32,6 +32,7 @@ CONFIG = {
     "language": "en",
     "timezone": "Asia/Karachi",
     "logo": "/logo.svg",
+    "per_page": 2,  # so fronts, sections and authors have several pages
     "sections": [{"key": "city", "title": "City"}, {"key": "sport", "title": "Sport"}],
     "ads": {"enabled": False, "ads_txt": ["google.com, pub-0000000000000000, DIRECT, f08c47fec0942fa0"]},
 }
@@ -197,6 +198,7 @@ def test_sitemap_lists_exactly_the_public_html_pages(built: Path) -> None:
     assert listed[BASE] == "2026-11-26T10:00:00+05:00"
     assert listed[BASE + "sport/"] == "2026-11-25T09:00:00+05:00"
     assert listed[BASE + "about/"] is None
+    assert BASE + "authors/sana-mirza/page/2/" in listed and BASE + "page/2/" in listed  # pagination is covered
     assert not any("secret-draft" in url or "border-talks" in url for url in listed)
 
 
