@@ -116,9 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             generated = check(config, now=build_time(), options=options)
             for warning in generated.warnings:
                 print(warning, file=sys.stderr)
-            print(
-                f"checked {len(generated.index.articles)} articles and {sum(file.path.endswith('.html') for file in generated.pages)} pages: no problems"
-            )
+            pages = sum(file.path.endswith(".html") for file in generated.pages)
+            print(f"checked {len(generated.index.articles)} articles and {pages} pages: no problems")
             return EXIT_OK
         if args.next_due:
             due = next_due(config, now=build_time(), options=options)
