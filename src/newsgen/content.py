@@ -81,7 +81,9 @@ def split_source(path: Path, text: str) -> Source:
     if len(boundaries) < 2:
         raise ContentError(SourceLocation(path, 1), "the front-matter block opened here is never closed with '---'")
     opening, closing = boundaries[0], boundaries[1]
-    data = load_yaml(text[opening.end() : closing.start()], path, ContentError, line_offset=1)
+    # The block starts with the newline that ends the opening '---', so its
+    # line numbers already count from the file's first line.
+    data = load_yaml(text[opening.end() : closing.start()], path, ContentError)
     if data is None:
         data = YamlMap()
         data.line, data.key_lines = 1, {}
@@ -186,6 +188,11 @@ def _image(fields: FieldReader) -> LeadImage | None:
     return LeadImage(src, alt, caption, credit)
 
 
+def _by_line(errors: list[NewsgenError]) -> list[NewsgenError]:
+    """A file's errors in the order of its lines, as a reader goes through it."""
+    return sorted(errors, key=lambda error: error.location.line or 0 if error.location else 0)
+
+
 def parse_article(path: Path, text: str, config: SiteConfig, renderer: MarkdownRenderer) -> Article:
     """One article file as an ``Article``; raises ``BuildFailed`` with every problem in it."""
     source = split_source(path, text)
@@ -212,7 +219,7 @@ def parse_article(path: Path, text: str, config: SiteConfig, renderer: MarkdownR
     if published and updated and updated < published:
         fields.fail("updated", "'updated' is earlier than 'date'")
     if fields.errors or published is None:
-        raise BuildFailed(fields.errors)
+        raise BuildFailed(_by_line(fields.errors))
     rendered = renderer.render(source.body)
     return Article(
         source=path,
@@ -247,7 +254,7 @@ def parse_page(path: Path, text: str, renderer: MarkdownRenderer) -> Page:
     lang, direction = _language(fields)
     draft = fields.boolean("draft", False)
     if fields.errors:
-        raise BuildFailed(fields.errors)
+        raise BuildFailed(_by_line(fields.errors))
     rendered = renderer.render(source.body)
     return Page(
         source=path,
