@@ -10,13 +10,15 @@ from urllib.parse import quote
 
 PERMALINK_FIELDS = ("section", "year", "month", "day", "slug")
 _NOT_WORD = re.compile(r"[^\w]+")
+# Apostrophes join a word's parts ("what's", "O'Brien"); they do not split it.
+_APOSTROPHES = re.compile(r"['\u2019\u02bc]")
 _SAFE_SLUG = re.compile(r"^\w[\w-]*$")
 _WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)$", re.IGNORECASE)
 
 
 def slugify(text: str) -> str:
     """Lower-case words joined by hyphens; letters of every script are kept."""
-    normalised = unicodedata.normalize("NFKC", text).casefold()
+    normalised = _APOSTROPHES.sub("", unicodedata.normalize("NFKC", text).casefold())
     return _NOT_WORD.sub("-", normalised.replace("_", "-")).strip("-")
 
 
