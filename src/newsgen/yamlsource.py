@@ -107,7 +107,11 @@ def load_yaml(
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark else None
-        message = " ".join(part for part in (exc.context, exc.problem) if part)
+        context = exc.context
+        # The mistake is often where the construct began (an unclosed '[' or quote), not where YAML gave up.
+        if context and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
+            context = f"{context} that began on line {exc.context_mark.line + 1 + line_offset},"
+        message = " ".join(part for part in (context, exc.problem) if part)
         raise error(SourceLocation(path, line), f"YAML does not parse: {message}") from None
     except yaml.YAMLError as exc:
         raise error(SourceLocation(path, line_offset + 1 or None), f"YAML does not parse: {exc}") from None
