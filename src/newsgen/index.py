@@ -67,21 +67,27 @@ def _url_key(url: str) -> str:
 def _clashes(
     articles: tuple[Article, ...], pages: tuple[Page, ...], sections: tuple[Section, ...]
 ) -> list[NewsgenError]:
-    owners: dict[str, str] = {}
+    owners: dict[str, tuple[str, str]] = {}
     errors: list[NewsgenError] = []
     for section in sections:
-        owners[_url_key(section_url(section.key))] = f"the front of section '{section.key}'"
+        owners[_url_key(section_url(section.key))] = (section_url(section.key), f"the front of section '{section.key}'")
     for prefix in RESERVED_PREFIXES:
-        owners[_url_key(f"/{prefix}/")] = f"newsgen's own /{prefix}/ pages"
+        owners[_url_key(f"/{prefix}/")] = (f"/{prefix}/", f"newsgen's own /{prefix}/ pages")
     items: list[Article | Page] = [*articles, *pages]
     for item in items:
         key = _url_key(item.url)
-        if key in owners:
-            errors.append(
-                ContentError(SourceLocation(item.source, 1), f"URL {item.url} is already taken by {owners[key]}")
-            )
+        if key not in owners:
+            owners[key] = (item.url, str(item.source))
+            continue
+        url, owner = owners[key]
+        if url == item.url:
+            message = f"URL {item.url} is already taken by {owner}"
         else:
-            owners[key] = str(item.source)
+            message = (
+                f"URL {item.url} differs only in letter case from {url}, already taken by {owner}; "
+                "macOS and Windows would store both as one file"
+            )
+        errors.append(ContentError(SourceLocation(item.source, 1), message))
     return errors
 
 
