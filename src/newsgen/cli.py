@@ -86,8 +86,8 @@ def due_time(published: datetime) -> str:
 
 def _summary(report: BuildReport, out: Path) -> list[str]:
     lines = [f"built {report.pages} pages ({report.files} files) in {report.seconds:.2f} s → {out}"]
-    if report.drafts_left_out:
-        lines.append(f"{report.drafts_left_out} drafts left out (--drafts includes them)")
+    if drafts := report.drafts_left_out:
+        lines.append(f"{drafts} {'draft' if drafts == 1 else 'drafts'} left out (--drafts includes them)")
     if due := report.next_due:
         count = len(report.embargoed)
         lines.append(

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .config import SiteConfig
-from .errors import ContentError, SourceLocation
+from .errors import SourceLocation, UsageError
 from .urls import slugify
 
 STARTER = Path(__file__).parent / "starter"
@@ -18,7 +18,7 @@ RENAMED = {"gitignore": ".gitignore"}
 def init_site(target: Path) -> list[Path]:
     """Copy the starter site into ``target``, which must be missing or empty."""
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise ContentError(SourceLocation(target), "folder exists and is not empty; newsgen init needs a new folder")
+        raise UsageError(SourceLocation(target), "folder exists and is not empty; newsgen init needs a new folder")
     written = []
     for source in sorted(STARTER.rglob("*")):
         if source.is_dir() or "__pycache__" in source.parts:
@@ -56,16 +56,16 @@ def new_article(config: SiteConfig, title: str, section: str, byline: str, now: 
     """Write a draft article dated ``now`` under content/articles/YYYY/MM/; return its path."""
     if config.section(section) is None:
         keys = ", ".join(known.key for known in config.sections)
-        raise ContentError(
+        raise UsageError(
             SourceLocation(config.root / "newsgen.yaml"), f"unknown section '{section}'; sections are: {keys}"
         )
     slug = slugify(title)
     if not slug:
-        raise ContentError(None, f"the title {title!r} gives no slug; use some letters or digits")
+        raise UsageError(None, f"the title {title!r} gives no slug; use some letters or digits")
     local = now.astimezone(config.timezone).replace(second=0, microsecond=0)
     path = config.content_dir / "articles" / f"{local.year:04d}" / f"{local.month:02d}" / f"{slug}.md"
     if path.exists():
-        raise ContentError(SourceLocation(path), "an article with this slug already exists")
+        raise UsageError(SourceLocation(path), "an article with this slug already exists")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(article_text(title, section, byline, local), encoding="utf-8")
     return path
