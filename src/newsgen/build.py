@@ -53,7 +53,9 @@ class Generated:
 
 def generate(config: SiteConfig, *, now: datetime, options: BuildOptions) -> Generated:
     """Everything the site consists of, in memory; ``BuildFailed`` lists every error found."""
-    renderer = MarkdownRenderer(embed_hosts=config.embed_hosts, trusted_html=config.trusted_html)
+    renderer = MarkdownRenderer(
+        embed_hosts=config.embed_hosts, trusted_html=config.trusted_html, base_path=config.base_path
+    )
     content = load_site(config, renderer)
     index = index_site(
         content, config.sections, config.timezone, now=now, include_drafts=options.drafts, include_future=options.future

@@ -10,9 +10,10 @@ from urllib.parse import urlsplit
 
 import markdown
 import nh3
+from markdown.treeprocessors import Treeprocessor
 
 from .models import SubSection
-from .urls import slugify
+from .urls import link, slugify
 
 EXTENSIONS = [
     "markdown.extensions.tables",
@@ -82,10 +83,25 @@ def _flatten(tokens: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return flat
 
 
+class _SitePaths(Treeprocessor):
+    """Puts the body's site-relative links and images (``/city/``) under the site's base path."""
+
+    def __init__(self, md: markdown.Markdown, base_path: str) -> None:
+        super().__init__(md)
+        self.base_path = base_path
+
+    def run(self, root: Any) -> None:
+        for element in root.iter():
+            for attribute in ("href", "src"):
+                value = element.get(attribute)
+                if value and value.startswith("/") and not value.startswith("//"):
+                    element.set(attribute, link(self.base_path, value))
+
+
 class MarkdownRenderer:
     """One Markdown converter, reset between documents (building one is the slow part)."""
 
-    def __init__(self, *, embed_hosts: tuple[str, ...], trusted_html: bool) -> None:
+    def __init__(self, *, embed_hosts: tuple[str, ...], trusted_html: bool, base_path: str = "/") -> None:
         self._markdown = markdown.Markdown(
             extensions=EXTENSIONS,
             extension_configs={
@@ -94,6 +110,8 @@ class MarkdownRenderer:
             },
             output_format="html",
         )
+        # After inline processing (priority 20), so that links and images exist as elements.
+        self._markdown.treeprocessors.register(_SitePaths(self._markdown, base_path), "site_paths", 1)
         self._embed_hosts = frozenset(embed_hosts)
         self._trusted_html = trusted_html
 
