@@ -118,3 +118,15 @@ def test_plain_summary_is_the_first_paragraph_as_text() -> None:
         "The first one & only."
     )
     assert plain_summary("<h2>No paragraph</h2>") == ""
+
+
+def test_site_relative_links_and_images_go_under_the_base_path() -> None:
+    renderer = MarkdownRenderer(embed_hosts=(), trusted_html=False, base_path="/paper/")
+    html = renderer.render("[City](/city/) [Out](https://example.org/) [Here](#top) ![Map](/media/map.png)\n").html
+    assert 'href="/paper/city/"' in html
+    assert 'src="/paper/media/map.png"' in html
+    assert 'href="https://example.org/"' in html and 'href="#top"' in html
+
+
+def test_at_the_root_of_a_host_site_links_stay_as_written(renderer: MarkdownRenderer) -> None:
+    assert 'href="/city/"' in renderer.render("[City](/city/)\n").html
