@@ -92,7 +92,10 @@ def test_the_masthead(out: Path) -> None:
     assert (logo.attrs["src"], logo.attrs["alt"]) == ("/logo.svg", "The Test Times")
     assert masthead.find("a", class_="brand-link").attrs["href"] == "/"
     menu = masthead.find("nav", aria_label="Sections")
-    assert [(link.text, link.attrs["href"]) for link in menu.find_all("a")] == [("City", "/city/"), ("World", "/world/")]
+    assert [(link.text, link.attrs["href"]) for link in menu.find_all("a")] == [
+        ("City", "/city/"),
+        ("World", "/world/"),
+    ]
     assert menu.find("a", aria_current="page").text == "City"
     toggle = masthead.find("button", class_="theme-toggle")
     assert toggle.attrs["type"] == "button" and toggle.text == "Dark mode"
@@ -123,7 +126,7 @@ def test_the_front_page_leads_with_the_featured_story_and_paginates(out: Path) -
     assert lead.find("a").attrs["href"] == "/" + COUNCIL.removesuffix("index.html")
     sections = front.find_all("section", class_="front-section")
     assert [section.find("h2").text for section in sections] == ["City", "World"]
-    assert hrefs(sections[0].find("article")) [0] == "/city/2026/11/19/bus-line-opens/"
+    assert hrefs(sections[0].find("article"))[0] == "/city/2026/11/19/bus-line-opens/"
     latest = front.find("section", class_="latest")
     assert [card.find("h3").text for card in latest.find_all("article", class_="card")] == [
         "Route 7 bus line opens",
@@ -157,7 +160,11 @@ def test_the_article_page(out: Path) -> None:
     assert updated.attrs["datetime"] == "2026-11-18T18:05:00+05:00"
     body = article.find("div", class_="article-body")
     assert body.find("span", class_="dateline").text == "MIRANPUR —"
-    assert [heading.attrs["id"] for heading in body.find_all("h2")] == ["where-the-money-goes", "reactions", "reactions_1"]
+    assert [heading.attrs["id"] for heading in body.find_all("h2")] == [
+        "where-the-money-goes",
+        "reactions",
+        "reactions_1",
+    ]
     toc = article.find("nav", class_="toc")
     assert hrefs(toc) == ["#where-the-money-goes", "#reactions", "#reactions_1"]
     assert body.find_all("table") and body.find_all("div", class_="footnote")
@@ -344,7 +351,9 @@ def test_ads_disabled_means_no_script_and_no_slot(tmp_path: Path) -> None:
     ],
 )
 def test_the_comment_area_follows_the_provider(tmp_path: Path, comments: str, expected: str) -> None:
-    site = write_tree(tmp_path / "site", {**SMALL, "newsgen.yaml": f"title: T\nbase_url: https://x.org/\ncomments: {comments}\n"})
+    site = write_tree(
+        tmp_path / "site", {**SMALL, "newsgen.yaml": f"title: T\nbase_url: https://x.org/\ncomments: {comments}\n"}
+    )
     build(load_config(site), site / "public", now=NOW)
     document = page(site / "public", "news/2026/11/18/one/index.html")
     area = document.find("section", class_="comments")
@@ -359,7 +368,9 @@ def test_pagination_follows_per_page_on_every_list(tmp_path: Path) -> None:
         f"byline: Sana Mirza\nsection: news\ntags: [budget]\n---\nText.\n"
         for number in range(7)
     }
-    site = write_tree(tmp_path / "site", {**articles, "newsgen.yaml": "title: T\nbase_url: https://x.org/\nper_page: 3\n"})
+    site = write_tree(
+        tmp_path / "site", {**articles, "newsgen.yaml": "title: T\nbase_url: https://x.org/\nper_page: 3\n"}
+    )
     build(load_config(site), site / "public", now=NOW)
     out = site / "public"
     for first in ("", "news/", "tags/budget/", "authors/sana-mirza/"):

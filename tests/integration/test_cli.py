@@ -102,7 +102,9 @@ def test_content_errors_exit_1_and_leave_the_last_good_output_byte_identical(
 def test_a_template_error_leaves_the_last_good_output(site: Path, run_cli: Callable[..., Run]) -> None:
     assert run_cli("build", site).code == 0
     before = snapshot(site / "public")
-    write_tree(site, {"templates/page.html": '{% extends "theme/page.html" %}{% block content %}{{ nope }}{% endblock %}'})
+    write_tree(
+        site, {"templates/page.html": '{% extends "theme/page.html" %}{% block content %}{{ nope }}{% endblock %}'}
+    )
     result = run_cli("build", ".", cwd=site)
     assert result.code == 1
     assert result.err == "templates/page.html:1: UndefinedError: 'nope' is undefined\nbuild failed: 1 error\n"
@@ -179,7 +181,9 @@ def test_new_article_writes_a_draft_that_then_builds(site: Path, tmp_path: Path,
     assert built.find("p", class_="dates").find("time").attrs["datetime"] == "2026-11-20T17:00:00+05:00"
 
 
-def test_new_article_with_quotes_in_the_title_round_trips(site: Path, tmp_path: Path, run_cli: Callable[..., Run]) -> None:
+def test_new_article_with_quotes_in_the_title_round_trips(
+    site: Path, tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
     title = 'Mayor: "No comment" \\ yes: no'
     assert run_cli("new", "article", title, "--section", "world", "--byline", "Omar Siddiqui", "--site", site).code == 0
     assert run_cli("build", site, "--out", tmp_path / "out", "--drafts").code == 0

@@ -135,7 +135,10 @@ def test_a_nested_unknown_key_is_named_with_its_parent() -> None:
         ("ads: {enabled: true}", "ads are enabled but 'ads.client' (the ad network's publisher id) is not set"),
         ("sections: [{key: tags}]", "section key 'tags' is reserved for newsgen's own pages"),
         ("sections: [city, city]", "section 'city' is declared twice"),
-        ("sections: [{key: 'a b'}]", "section key: slug 'a b' may hold only letters, digits and hyphens (no dots, slashes or spaces)"),
+        (
+            "sections: [{key: 'a b'}]",
+            "section key: slug 'a b' may hold only letters, digits and hyphens (no dots, slashes or spaces)",
+        ),
     ],
 )
 def test_each_wrong_value_is_reported_at_its_line(line: str, message: str) -> None:

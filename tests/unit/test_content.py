@@ -85,9 +85,13 @@ def test_every_field_of_an_article_is_read(config: SiteConfig, renderer: Markdow
     assert article.url == "/world/2026/10/28/border-talks/"
     assert article.updated == datetime(2026, 10, 28, 18, 5, tzinfo=KARACHI)
     assert article.modified == article.updated
-    assert article.corrections == (Correction(date(2026, 10, 29), "An earlier version misstated the length of the session."),)
+    assert article.corrections == (
+        Correction(date(2026, 10, 29), "An earlier version misstated the length of the session."),
+    )
     assert article.location == "ISTANBUL"
-    assert article.image == LeadImage("/media/talks.jpg", "Delegates at a table", "The third day.", "Photo by A. Photographer")
+    assert article.image == LeadImage(
+        "/media/talks.jpg", "Delegates at a table", "The third day.", "Photo by A. Photographer"
+    )
     assert (article.draft, article.featured, article.breaking, article.ads) == (True, True, True, False)
     assert (article.lang, article.dir) == ("ur", "rtl")
     assert article.subsections == (SubSection("un-warning", "UN warning"),)
@@ -127,7 +131,9 @@ def test_a_naive_date_time_is_read_in_the_site_timezone(config: SiteConfig, rend
 def test_an_offset_date_time_keeps_its_instant_and_dates_the_url_in_the_site_timezone(
     config: SiteConfig, renderer: MarkdownRenderer
 ) -> None:
-    article = parse(front("title: T", "date: 2026-11-18T23:30:00+00:00", "byline: X", "section: city"), config, renderer)
+    article = parse(
+        front("title: T", "date: 2026-11-18T23:30:00+00:00", "byline: X", "section: city"), config, renderer
+    )
     assert article.published.utcoffset() == timedelta(0)
     assert article.published == datetime(2026, 11, 19, 4, 30, tzinfo=KARACHI)
     assert article.url == "/city/2026/11/19/a/"
@@ -204,7 +210,10 @@ def test_empty_required_fields_are_reported(config: SiteConfig, renderer: Markdo
         ("corrections: fixed", "6: 'corrections' must be a list of {date, text}"),
         ("lang: Urdu language", "6: 'lang' must be a language code such as 'en' or 'ur', not 'Urdu language'"),
         ("dir: up", "6: 'dir' must be 'ltr' or 'rtl', not 'up'"),
-        ("image: javascript:alert(1)", "6: 'image' must be an http(s) URL or a path starting with '/', not 'javascript:alert(1)'"),
+        (
+            "image: javascript:alert(1)",
+            "6: 'image' must be an http(s) URL or a path starting with '/', not 'javascript:alert(1)'",
+        ),
         ("image: /a.jpg", "6: a lead image needs 'image_alt', a description for readers who cannot see it"),
         ("image_alt: nothing to describe", "6: 'image_alt' is set but there is no 'image'"),
         ("updated: 2026-11-01", "6: 'updated' is earlier than 'date'"),
@@ -213,7 +222,9 @@ def test_empty_required_fields_are_reported(config: SiteConfig, renderer: Markdo
         ("slug: ../../x", "6: slug '../../x' may hold only letters, digits and hyphens (no dots, slashes or spaces)"),
     ],
 )
-def test_a_wrong_field_is_reported_at_its_line(line: str, message: str, config: SiteConfig, renderer: MarkdownRenderer) -> None:
+def test_a_wrong_field_is_reported_at_its_line(
+    line: str, message: str, config: SiteConfig, renderer: MarkdownRenderer
+) -> None:
     lines = list(REQUIRED)
     if line.startswith("title:"):
         lines[0] = line
@@ -243,14 +254,18 @@ def test_an_impossible_date_is_reported_with_the_reason(
 
 
 def test_an_impossible_correction_date_is_reported_at_its_line(config: SiteConfig, renderer: MarkdownRenderer) -> None:
-    text = front(*REQUIRED, "corrections:", "  - date: 2026-11-19", "    text: Fine.", "  - date: 2026-02-30", "    text: Bad.")
+    text = front(
+        *REQUIRED, "corrections:", "  - date: 2026-11-19", "    text: Fine.", "  - date: 2026-02-30", "    text: Bad."
+    )
     assert errors(text, config, renderer) == [
         "content/articles/a.md:9: 'date' is not a valid date: '2026-02-30' "
         "(day is out of range for month; write 2025-10-28 or 2025-10-28T09:30:00+05:00)"
     ]
 
 
-def test_an_unknown_section_suggests_the_close_one_and_lists_them(config: SiteConfig, renderer: MarkdownRenderer) -> None:
+def test_an_unknown_section_suggests_the_close_one_and_lists_them(
+    config: SiteConfig, renderer: MarkdownRenderer
+) -> None:
     text = front("title: T", "date: 2026-11-18", "byline: X", "section: wrold")
     assert errors(text, config, renderer) == [
         "content/articles/a.md:5: unknown section 'wrold'; did you mean 'world'? sections are: city, world"

@@ -12,7 +12,9 @@ from newsgen.output import MARKER, check_output_dir, write_site
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()
+    }
 
 
 def siblings(folder: Path) -> list[str]:
@@ -23,7 +25,11 @@ def test_a_site_is_written_with_its_copies_and_the_marker(tmp_path: Path) -> Non
     source = tmp_path / "logo.svg"
     source.write_text("<svg/>")
     out = tmp_path / "public"
-    count = write_site(out, [OutputFile("index.html", b"front"), OutputFile("city/index.html", b"city")], [CopiedFile("logo.svg", source)])
+    count = write_site(
+        out,
+        [OutputFile("index.html", b"front"), OutputFile("city/index.html", b"city")],
+        [CopiedFile("logo.svg", source)],
+    )
     assert count == 3
     assert snapshot(out) == {
         MARKER: (out / MARKER).read_bytes(),
@@ -44,7 +50,9 @@ def test_a_new_build_replaces_the_old_output_whole(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("bad_path", ["../escape.html", "/etc/passwd", "a/../../b.html", ""])
-def test_a_path_outside_the_output_fails_and_leaves_the_old_output_byte_identical(tmp_path: Path, bad_path: str) -> None:
+def test_a_path_outside_the_output_fails_and_leaves_the_old_output_byte_identical(
+    tmp_path: Path, bad_path: str
+) -> None:
     out = tmp_path / "public"
     write_site(out, [OutputFile("index.html", b"old front"), OutputFile("city/index.html", b"old city")], [])
     before = snapshot(out)
