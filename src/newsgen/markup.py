@@ -71,8 +71,14 @@ class Rendered:
     subsections: tuple[SubSection, ...]
 
 
+# Ids the built-in theme gives to elements around an article body: a heading
+# such as "## Main" must not take one, or the page would hold it twice.
+THEME_IDS = frozenset({"main", "toc-title", "related-title", "corrections-title", "comments-title"})
+
+
 def _heading_id(text: str, separator: str) -> str:
-    return slugify(text) or "section"
+    slug = slugify(text) or "section"
+    return f"{slug}_1" if slug in THEME_IDS else slug
 
 
 def _flatten(tokens: list[dict[str, Any]]) -> list[dict[str, Any]]:

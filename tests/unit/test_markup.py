@@ -130,3 +130,13 @@ def test_site_relative_links_and_images_go_under_the_base_path() -> None:
 
 def test_at_the_root_of_a_host_site_links_stay_as_written(renderer: MarkdownRenderer) -> None:
     assert 'href="/city/"' in renderer.render("[City](/city/)\n").html
+
+
+def test_a_heading_never_takes_an_id_the_theme_uses(renderer: MarkdownRenderer) -> None:
+    rendered = renderer.render("## Main\n\n## Main\n\n## Related title\n\n## Toc title\n")
+    assert [subsection.id for subsection in rendered.subsections] == [
+        "main_1",
+        "main_2",
+        "related-title_1",
+        "toc-title_1",
+    ]
