@@ -208,6 +208,9 @@ def parse_article(path: Path, text: str, config: SiteConfig, renderer: MarkdownR
         hint = f"did you mean '{close}'? " if (close := closest(section, keys)) else ""
         fields.fail("section", f"unknown section '{section}'; {hint}sections are: {', '.join(keys)}")
     tags = fields.text_list("tags")
+    for tag in tags:
+        if not slugify(tag):
+            fields.fail("tags", f"tag '{tag}' has no letters or digits to make its URL from")
     slug = _slug(fields, path)
     summary = fields.text("summary")
     location = fields.text("location")

@@ -205,6 +205,7 @@ def test_empty_required_fields_are_reported(config: SiteConfig, renderer: Markdo
         ("title: 1984", "2: 'title' must be text, but YAML read a number (1984); put it in quotes"),
         ("title: yes", "2: 'title' must be text, but YAML read a boolean (True); put it in quotes"),
         ("tags: {a: 1}", "6: 'tags' must be text or a list of texts, not {'a': 1}"),
+        ("tags: [fine, '!!!']", "6: tag '!!!' has no letters or digits to make its URL from"),
         ("draft: maybe", "6: 'draft' must be true or false, not 'maybe'"),
         ("featured: 1", "6: 'featured' must be true or false, not 1"),
         ("corrections: fixed", "6: 'corrections' must be a list of {date, text}"),
