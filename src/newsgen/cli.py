@@ -22,9 +22,12 @@ EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 def build_time() -> datetime:
     """The build's ``now``: ``SOURCE_DATE_EPOCH`` when set (reproducible builds), else the clock."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
+    if not epoch:
+        return datetime.now(UTC)
+    try:
         return datetime.fromtimestamp(int(epoch), UTC)
-    return datetime.now(UTC)
+    except (ValueError, OverflowError, OSError):
+        raise UsageError(None, f"SOURCE_DATE_EPOCH must be a whole number of seconds, not '{epoch}'") from None
 
 
 def _parser() -> argparse.ArgumentParser:

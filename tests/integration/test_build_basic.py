@@ -381,3 +381,27 @@ def test_pagination_follows_per_page_on_every_list(tmp_path: Path) -> None:
         assert len(last.find_all("article", class_="card")) == 1
         assert "Page 3 of 3" in last.find("nav", class_="pagination").text
     assert broken_links(out) == []
+
+
+def test_ids_are_unique_on_an_article_page_whatever_its_headings(tmp_path: Path) -> None:
+    body = "".join(f"## {heading}\n\nText.\n\n" for heading in ("Main", "Related title", "Corrections title", "Main"))
+    site = write_tree(
+        tmp_path / "site",
+        {
+            "newsgen.yaml": "title: T\nbase_url: https://x.org/\ncomments: {provider: disqus, shortname: t}\n",
+            "content/articles/one.md": "---\ntitle: One\ndate: 2026-11-18\nbyline: A\nsection: news\ntags: [x]\n"
+            "corrections: [{date: 2026-11-19, text: Fixed.}]\n---\n" + body,
+            "content/articles/two.md": "---\ntitle: Two\ndate: 2026-11-17\nbyline: A\nsection: news\ntags: [x]\n---\nText.\n",
+        },
+    )
+    build(load_config(site), site / "public", now=NOW)
+    document = page(site / "public", "news/2026/11/18/one/index.html")
+    ids = [element.attrs["id"] for element in document.iter() if "id" in element.attrs]
+    assert {"main", "toc-title", "related-title", "corrections-title", "comments-title"} <= set(ids)
+    assert len(ids) == len(set(ids)), ids
+    assert hrefs(document.find("nav", class_="toc")) == [
+        "#main_1",
+        "#related-title_1",
+        "#corrections-title_1",
+        "#main_2",
+    ]

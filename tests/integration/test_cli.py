@@ -271,3 +271,15 @@ def test_python_dash_m_newsgen_runs_as_a_process(site: Path, tmp_path: Path, run
     assert run_process("build", "--bogus").code == 2
     version = run_process("--version")
     assert version.code == 0 and version.out.startswith("newsgen ")
+
+
+def test_a_bad_source_date_epoch_exits_2(
+    site: Path, run_cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    result = run_cli("build", site)
+    assert (result.code, result.err) == (
+        2,
+        "SOURCE_DATE_EPOCH must be a whole number of seconds, not 'yesterday'\nbuild failed: 1 error\n",
+    )
+    assert not (site / "public").exists()
