@@ -29,6 +29,20 @@ sections:
   - {key: world, title: World}
 """
 
+# What `newsgen init` makes, whether newsgen runs from a checkout or from an installed wheel.
+STARTER_TREE = [
+    ".gitignore",
+    "content",
+    "content/articles",
+    "content/articles/welcome.md",
+    "content/authors.yaml",
+    "content/pages",
+    "content/pages/about.md",
+    "newsgen.yaml",
+    "static",
+    "templates",
+]
+
 
 def write_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
     """Write ``{relative path: text or bytes}`` under ``root``; return ``root``."""

@@ -13,6 +13,8 @@ from .urls import slugify
 STARTER = Path(__file__).parent / "starter"
 # Files whose real names would be hidden or ignored inside a Python package.
 RENAMED = {"gitignore": ".gitignore"}
+# Folders a new site starts with empty; a wheel holds no empty folders, so they are made here.
+EMPTY_FOLDERS = ("templates", "static")
 
 
 def init_site(target: Path) -> list[Path]:
@@ -28,6 +30,8 @@ def init_site(target: Path) -> list[Path]:
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, destination)
         written.append(destination)
+    for folder in EMPTY_FOLDERS:
+        (target / folder).mkdir(parents=True, exist_ok=True)
     return written
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, MINIMAL_CONFIG, Run, write_tree
+from tests.conftest import FIXTURES, MINIMAL_CONFIG, STARTER_TREE, Run, write_tree
 from tests.integration.html import broken_links, page
 
 BASIC = FIXTURES / "sites" / "basic"
@@ -205,7 +205,8 @@ def test_init_then_build(tmp_path: Path, run_cli: Callable[..., Run]) -> None:
     result = run_cli("init", "mysite", cwd=tmp_path)
     assert result.code == 0, result.err
     assert "created a new site in mysite" in result.out
-    assert (tmp_path / "mysite/.gitignore").is_file()
+    site = tmp_path / "mysite"
+    assert sorted(path.relative_to(site).as_posix() for path in site.rglob("*")) == STARTER_TREE
     built = run_cli("build", "mysite", cwd=tmp_path)
     assert built.code == 0, built.err
     out = tmp_path / "mysite/public"

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO, SOURCE_DATE_EPOCH
+from tests.conftest import REPO, SOURCE_DATE_EPOCH, STARTER_TREE
 
 
 def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -36,6 +36,8 @@ def test_the_wheel_installs_and_builds_a_new_site(tmp_path: Path) -> None:
     # No checkout on the path: only what the wheel installed.
     env = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path), "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
     run(venv / "bin/newsgen", "init", "mysite", cwd=elsewhere, env=env)
+    site = elsewhere / "mysite"
+    assert sorted(path.relative_to(site).as_posix() for path in site.rglob("*")) == STARTER_TREE
     built = run(venv / "bin/newsgen", "build", "mysite", cwd=elsewhere, env=env)
     assert built.stdout.startswith("built ")
     out = elsewhere / "mysite/public"
