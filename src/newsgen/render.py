@@ -86,6 +86,7 @@ class ArticleContext(BaseContext):
 
 class FrontContext(BaseContext):
     lead: Article | None
+    breaking: Article | None
     by_section: list[tuple[Listing, tuple[Article, ...]]]
     pagination: Pagination
 
@@ -172,6 +173,8 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
         return dict(context)
 
     lead = index.lead
+    # The newest breaking story gets the front page's banner, whether or not it is the lead.
+    breaking = next((article for article in index.articles if article.breaking), None)
     by_section = [
         (listing, tuple(article for article in listing.articles if article is not lead)[:FRONT_SECTION_COUNT])
         for listing in index.sections
@@ -182,7 +185,13 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
         yield PageJob(
             "index.html",
             url,
-            {**base(url, title, config.tagline), "lead": lead, "by_section": by_section, "pagination": pagination},
+            {
+                **base(url, title, config.tagline),
+                "lead": lead,
+                "breaking": breaking,
+                "by_section": by_section,
+                "pagination": pagination,
+            },
         )
 
     for article in index.articles:

@@ -132,6 +132,9 @@ def test_the_front_page_leads_with_the_featured_story_and_paginates(out: Path) -
         "Route 7 bus line opens",
         "Onion prices fall at the weekly market",
     ]
+    banner = front.find("p", class_="banner-breaking")
+    assert banner.find("a").attrs["href"] == "/city/2026/11/19/bus-line-opens/"
+    assert banner.text == "Breaking Route 7 bus line opens"
     pagination = front.find("nav", class_="pagination")
     assert pagination.find("a", rel="next").attrs["href"] == "/page/2/"
     assert "Page 1 of 2" in pagination.text
@@ -142,6 +145,7 @@ def test_the_front_page_leads_with_the_featured_story_and_paginates(out: Path) -
     ]
     assert second.find("a", rel="prev").attrs["href"] == "/"
     assert not second.find_all("section", class_="lead-story")
+    assert not second.find_all("p", class_="banner-breaking")
 
 
 def test_the_article_page(out: Path) -> None:
@@ -261,6 +265,13 @@ def test_tag_page(out: Path) -> None:
         "/world/2026/11/19/market-report/",
         "/city/2026/11/18/council-approves-budget/",
     ]
+
+
+def test_a_tag_in_another_script_has_its_page_and_encoded_links(out: Path) -> None:
+    document = page(out, "tags/کتابیں/index.html")
+    assert document.find("h1", class_="list-title").text == "Tag کتابیں"
+    tags = page(out, URDU).find("ul", class_="tags")
+    assert hrefs(tags) == ["/tags/books/", "/tags/%DA%A9%D8%AA%D8%A7%D8%A8%DB%8C%DA%BA/"]
 
 
 def test_author_page_shows_the_profile_and_the_articles(out: Path) -> None:

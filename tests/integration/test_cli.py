@@ -226,7 +226,7 @@ def test_init_refuses_a_folder_that_is_not_empty(tmp_path: Path, run_cli: Callab
 def test_check_validates_without_writing(site: Path, run_cli: Callable[..., Run]) -> None:
     result = run_cli("check", site)
     assert result.code == 0, result.err
-    assert result.out == "checked 4 articles and 21 pages: no problems\n"
+    assert result.out == "checked 4 articles and 22 pages: no problems\n"
     assert not (site / "public").exists()
 
 
