@@ -128,13 +128,20 @@ def load_config(site: Path) -> SiteConfig:
     """Read ``site/newsgen.yaml``; raise ``BuildFailed`` listing every problem in it."""
     path = site / CONFIG_FILE
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise BuildFailed(
             [ConfigError(SourceLocation(path), f"no {CONFIG_FILE} here; is {site} a newsgen site?")]
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BuildFailed([ConfigError(SourceLocation(path), f"cannot read: {exc}")]) from None
+    except OSError as exc:
+        raise BuildFailed([ConfigError(SourceLocation(path), f"cannot read: {exc.strerror or exc}")]) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise BuildFailed(
+            [ConfigError(SourceLocation(path, line), "file is not UTF-8 text; save it as UTF-8")]
+        ) from None
     return parse_config(site, path, text)
 
 

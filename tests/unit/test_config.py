@@ -213,3 +213,18 @@ def test_load_config_without_a_config_file_says_so(tmp_path: Path) -> None:
     assert [str(error) for error in failure.value.errors] == [
         f"{tmp_path}/newsgen.yaml: no newsgen.yaml here; is {tmp_path} a newsgen site?"
     ]
+
+
+def test_a_config_that_is_not_utf8_is_reported_at_the_line_of_the_bad_byte(tmp_path: Path) -> None:
+    (tmp_path / "newsgen.yaml").write_bytes(b"title: T\nbase_url: https://x.org/\ntagline: caf\xe9\n")
+    with pytest.raises(BuildFailed) as failure:
+        load_config(tmp_path)
+    assert [str(error) for error in failure.value.errors] == [
+        f"{tmp_path}/newsgen.yaml:3: file is not UTF-8 text; save it as UTF-8"
+    ]
+
+
+def test_crlf_line_endings_keep_lines_right() -> None:
+    assert errors_of("title: T\r\nbase_url: https://x.org/\r\nper_pgae: 1\r\n") == [
+        "site/newsgen.yaml:3: unknown key 'per_pgae'; did you mean 'per_page'?"
+    ]
