@@ -11,7 +11,7 @@ import pytest
 from newsgen.build import BuildOptions, BuildReport, build
 from newsgen.config import load_config
 from tests.conftest import FIXTURES, NOW, write_tree
-from tests.integration.html import Element, broken_links, page
+from tests.integration.htmltree import Element, broken_links, page
 
 BASIC = FIXTURES / "sites" / "basic"
 COUNCIL = "city/2026/11/18/council-approves-budget/index.html"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURES, MINIMAL_CONFIG, STARTER_TREE, Run, write_tree
-from tests.integration.html import broken_links, page
+from tests.integration.htmltree import broken_links, page
 
 BASIC = FIXTURES / "sites" / "basic"
 SUMMARY = re.compile(r"^built (\d+) pages \((\d+) files\) in \d+\.\d\d s → (.+)$")

@@ -11,7 +11,7 @@ import pytest
 from newsgen.build import BuildOptions, BuildReport, build, check
 from newsgen.config import load_config
 from tests.conftest import REPO, Run
-from tests.integration.html import Element, broken_links, page
+from tests.integration.htmltree import Element, broken_links, page
 
 # After every dated demo article, before the embargoed one.
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ from pathlib import Path
 from newsgen.build import build
 from newsgen.config import load_config
 from tests.conftest import FIXTURES, NOW
-from tests.integration.html import broken_links, page
+from tests.integration.htmltree import broken_links, page
 
 SITE = FIXTURES / "sites" / "theme_override"
 ARTICLE = "news/2026/11/10/hello/index.html"
