@@ -15,7 +15,7 @@ from .index import SiteIndex, index_site
 from .links import broken_links
 from .markup import MarkdownRenderer
 from .models import Article, CopiedFile, OutputFile, Page
-from .output import check_output_dir, write_site
+from .output import check_output_dir, check_paths, write_site
 from .render import plan, render_all, site_view
 from .sitemaps import site_maps
 from .theme import make_environment, theme_assets
@@ -95,6 +95,7 @@ def next_due(config: SiteConfig, *, now: datetime, options: BuildOptions) -> Art
 def check(config: SiteConfig, *, now: datetime, options: BuildOptions) -> Generated:
     """Generate the site without writing it, and fail on internal links that lead nowhere."""
     generated = generate(config, now=now, options=options)
+    check_paths(generated.pages, generated.copies)
     existing = {file.path for file in generated.pages} | {copy.path for copy in generated.copies}
     items: list[Article | Page] = [*generated.index.articles, *generated.index.pages]
     sources = {output_path(item.url): item.source for item in items}

@@ -92,16 +92,32 @@ def write_site(out: Path, files: Iterable[OutputFile], copies: Iterable[CopiedFi
     return count
 
 
+def _claim(owners: dict[str, str], relative: str, owner: str) -> None:
+    key = unicodedata.normalize("NFC", relative).casefold()
+    if key in owners:
+        raise OutputError(SourceLocation(Path(relative)), f"two files for one path: {owners[key]} and {owner}")
+    owners[key] = owner
+
+
+def check_paths(files: Iterable[OutputFile], copies: Iterable[CopiedFile]) -> None:
+    """Raise ``OutputError`` where writing the site would fail: a path outside the output, two files on one path."""
+    owners: dict[str, str] = {}
+    root = Path("/nonexistent")
+    for copy in copies:
+        _claim(owners, copy.path, str(copy.source))
+        _target(root, copy.path)
+    for file in files:
+        _claim(owners, file.path, f"the generated {file.path}")
+        _target(root, file.path)
+
+
 def _fill(root: Path, files: Iterable[OutputFile], copies: Iterable[CopiedFile]) -> int:
     owners: dict[str, str] = {}
     made: set[Path] = set()
     count = 0
 
     def claim(relative: str, owner: str) -> Path:
-        key = unicodedata.normalize("NFC", relative).casefold()
-        if key in owners:
-            raise OutputError(SourceLocation(Path(relative)), f"two files for one path: {owners[key]} and {owner}")
-        owners[key] = owner
+        _claim(owners, relative, owner)
         target = _target(root, relative)
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)

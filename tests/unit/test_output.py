@@ -8,7 +8,7 @@ import pytest
 
 from newsgen.errors import OutputError, UsageError
 from newsgen.models import CopiedFile, OutputFile
-from newsgen.output import MARKER, check_output_dir, write_site
+from newsgen.output import MARKER, check_output_dir, check_paths, write_site
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -157,3 +157,16 @@ def test_the_default_and_a_former_output_are_accepted(site: Path, tmp_path: Path
     out = tmp_path / "elsewhere"
     write_site(out, [OutputFile("index.html", b"x")], [])
     check_output_dir(out, site)
+
+
+def test_check_paths_finds_what_writing_would_refuse_without_writing(tmp_path: Path) -> None:
+    logo = CopiedFile("City/index.html", tmp_path / "static/City/index.html")
+    with pytest.raises(OutputError) as error:
+        check_paths([OutputFile("city/index.html", b"")], [logo])
+    assert str(error.value) == (
+        f"city/index.html: two files for one path: {tmp_path}/static/City/index.html and the generated city/index.html"
+    )
+    with pytest.raises(OutputError):
+        check_paths([OutputFile("../x.html", b"")], [])
+    check_paths([OutputFile("index.html", b""), OutputFile("city/index.html", b"")], [])
+    assert list(tmp_path.iterdir()) == []
