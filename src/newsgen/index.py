@@ -131,7 +131,9 @@ def index_site(
     articles = newest_first(visible)
     pages = tuple(sorted((p for p in content.pages if include_drafts or not p.draft), key=lambda p: p.url))
 
-    errors = _clashes(articles, pages, sections)
+    # Drafts and embargoed pieces are checked too: a clash must not first appear
+    # in the scheduled build that lifts an embargo.
+    errors = _clashes(newest_first(content.articles), tuple(sorted(content.pages, key=lambda p: p.url)), sections)
     if errors:
         raise BuildFailed(errors)
 

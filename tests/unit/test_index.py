@@ -208,9 +208,12 @@ def test_a_page_cannot_take_a_section_front_or_newsgens_own_urls() -> None:
     ]
 
 
-def test_a_draft_clashing_with_a_public_article_is_reported_only_when_drafts_are_built() -> None:
+def test_a_clash_with_a_draft_or_an_embargoed_article_is_reported_at_once() -> None:
     public = make("budget", 1, source="content/articles/a.md")
     draft = make("budget", 1, source="content/articles/b.md", draft=True)
-    assert slugs(index(public, draft).articles) == ["budget"]
     with pytest.raises(BuildFailed):
-        index(public, draft, drafts=True)
+        index(public, draft)
+    embargoed = make("later", -24, source="content/articles/c.md")
+    also_later = make("later", -24, source="content/articles/d.md")
+    with pytest.raises(BuildFailed):
+        index(public, embargoed, also_later)
