@@ -416,3 +416,14 @@ def test_ids_are_unique_on_an_article_page_whatever_its_headings(tmp_path: Path)
         "#corrections-title_1",
         "#main_2",
     ]
+
+
+def test_a_site_with_no_content_yet_builds(tmp_path: Path) -> None:
+    site = write_tree(tmp_path / "site", {"newsgen.yaml": "title: Empty\nbase_url: https://x.org/\n"})
+    report = build(load_config(site), site / "public", now=NOW)
+    assert report.pages == 3
+    out = site / "public"
+    assert page(out, "index.html").find("main").find("h1").text == "Latest news"
+    assert "Nothing has been published here yet." in page(out, "news/index.html").find("main").text
+    assert (out / "404.html").is_file()
+    assert broken_links(out) == []
