@@ -53,9 +53,7 @@ class Generated:
 
 def generate(config: SiteConfig, *, now: datetime, options: BuildOptions) -> Generated:
     """Everything the site consists of, in memory; ``BuildFailed`` lists every error found."""
-    renderer = MarkdownRenderer(
-        embed_hosts=config.embed_hosts, trusted_html=config.trusted_html, base_path=config.base_path
-    )
+    renderer = MarkdownRenderer(embed_hosts=config.embed_hosts, trusted_html=config.trusted_html)
     content = load_site(config, renderer)
     index = index_site(
         content, config.sections, config.timezone, now=now, include_drafts=options.drafts, include_future=options.future

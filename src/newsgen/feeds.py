@@ -8,19 +8,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
-import lxml.html
 from lxml import etree
 
 from . import __version__
 from .config import SiteConfig
 from .index import SiteIndex
+from .markup import map_urls
 from .models import Article, OutputFile
 from .urls import absolute, feed_url, output_path
 from .xmldoc import add, serialise, timestamp, xml_text
 
 ATOM = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_URL_ATTRIBUTES = ("href", "src", "poster", "cite")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,23 +45,7 @@ def _absolute_url(url: str, base_url: str, page_url: str) -> str:
 
 def absolute_links(body_html: str, base_url: str, page_url: str) -> str:
     """``body_html`` with every href, src, srcset and poster absolute, as a feed reader needs them."""
-    fragment = lxml.html.fragment_fromstring(xml_text(body_html), create_parent="div")
-    for element in fragment.iter(etree.Element):
-        for name in _URL_ATTRIBUTES:
-            value = element.get(name)
-            if value is not None:
-                element.set(name, _absolute_url(value, base_url, page_url))
-        srcset = element.get("srcset")
-        if srcset is not None:
-            candidates = (candidate.strip().split(None, 1) for candidate in srcset.split(","))
-            element.set(
-                "srcset",
-                ", ".join(
-                    " ".join([_absolute_url(parts[0], base_url, page_url), *parts[1:]]) for parts in candidates if parts
-                ),
-            )
-    lead = html.escape(fragment.text or "", quote=False)
-    return lead + "".join(lxml.html.tostring(child, encoding="unicode") for child in fragment)
+    return map_urls(xml_text(body_html), lambda url: _absolute_url(url, base_url, page_url))
 
 
 def entry_content(article: Article, base_url: str) -> str:

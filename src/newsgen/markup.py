@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import lxml.html
 import markdown
 import nh3
-from markdown.treeprocessors import Treeprocessor
+from lxml import etree
 
 from .models import SubSection
-from .urls import link, slugify
+from .urls import slugify
 
 EXTENSIONS = [
     "markdown.extensions.tables",
@@ -89,25 +91,10 @@ def _flatten(tokens: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return flat
 
 
-class _SitePaths(Treeprocessor):
-    """Puts the body's site-relative links and images (``/city/``) under the site's base path."""
-
-    def __init__(self, md: markdown.Markdown, base_path: str) -> None:
-        super().__init__(md)
-        self.base_path = base_path
-
-    def run(self, root: Any) -> None:
-        for element in root.iter():
-            for attribute in ("href", "src"):
-                value = element.get(attribute)
-                if value and value.startswith("/") and not value.startswith("//"):
-                    element.set(attribute, link(self.base_path, value))
-
-
 class MarkdownRenderer:
     """One Markdown converter, reset between documents (building one is the slow part)."""
 
-    def __init__(self, *, embed_hosts: tuple[str, ...], trusted_html: bool, base_path: str = "/") -> None:
+    def __init__(self, *, embed_hosts: tuple[str, ...], trusted_html: bool) -> None:
         self._markdown = markdown.Markdown(
             extensions=EXTENSIONS,
             extension_configs={
@@ -116,8 +103,6 @@ class MarkdownRenderer:
             },
             output_format="html",
         )
-        # After inline processing (priority 20), so that links and images exist as elements.
-        self._markdown.treeprocessors.register(_SitePaths(self._markdown, base_path), "site_paths", 1)
         self._embed_hosts = frozenset(embed_hosts)
         self._trusted_html = trusted_html
 
@@ -158,3 +143,24 @@ def plain_summary(body_html: str) -> str:
     if not match:
         return ""
     return " ".join(html.unescape(_TAG.sub("", match.group(1))).split())
+
+
+URL_ATTRIBUTES = ("href", "src", "poster", "cite")
+
+
+def map_urls(body_html: str, transform: Callable[[str], str]) -> str:
+    """``body_html`` with ``transform`` applied to every URL in it (href, src, poster, cite and srcset)."""
+    fragment = lxml.html.fragment_fromstring(body_html, create_parent="div")
+    for element in fragment.iter(etree.Element):
+        for name in URL_ATTRIBUTES:
+            value = element.get(name)
+            if value is not None:
+                element.set(name, transform(value))
+        srcset = element.get("srcset")
+        if srcset is not None:
+            candidates = (candidate.strip().split(None, 1) for candidate in srcset.split(","))
+            element.set(
+                "srcset", ", ".join(" ".join([transform(parts[0]), *parts[1:]]) for parts in candidates if parts)
+            )
+    lead = html.escape(fragment.text or "", quote=False)
+    return lead + "".join(lxml.html.tostring(child, encoding="unicode") for child in fragment)

@@ -13,8 +13,10 @@ import jinja2
 from markupsafe import Markup, escape
 
 from .errors import SourceLocation, TemplateError
+from .markup import map_urls
 from .models import Article, CopiedFile
 from .urls import absolute, link, tag_url
+from .xmldoc import xml_text
 
 THEME_DIR = Path(__file__).parent / "theme"
 THEME_TEMPLATES = THEME_DIR / "templates"
@@ -43,8 +45,19 @@ class BodyParts:
     after: Markup
 
 
-def body_parts(article: Article, after_paragraph: int = 3) -> BodyParts:
-    body = article.body_html
+def site_links(body_html: str, base_path: str) -> str:
+    """A rendered body's site-relative URLs (``/city/``) put under the site's base path, as ``|url`` does."""
+    if base_path == "/":
+        return body_html
+
+    def under_base(url: str) -> str:
+        return link(base_path, url) if url.startswith("/") and not url.startswith("//") else url
+
+    return map_urls(xml_text(body_html), under_base)
+
+
+def body_parts(article: Article, after_paragraph: int = 3, *, base_path: str = "/") -> BodyParts:
+    body = site_links(article.body_html, base_path)
     if article.location:
         dateline = f'<span class="dateline">{escape(article.location)} —</span> '
         body = body.replace("<p>", "<p>" + dateline, 1) if "<p>" in body else f"<p>{dateline}</p>" + body
@@ -108,7 +121,8 @@ def make_environment(templates_dir: Path, *, base_path: str, base_url: str, time
         clock=lambda value: local(value).strftime("%H:%M"),
         isodate=lambda value: value.isoformat(),
         script_json=script_json,
-        body_parts=body_parts,
+        body_parts=lambda article: body_parts(article, base_path=base_path),
+        site_links=lambda body_html: Markup(site_links(body_html, base_path)),
         tag_url=tag_url,
     )
     return env

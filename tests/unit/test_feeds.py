@@ -5,11 +5,11 @@ from __future__ import annotations
 import feedparser
 import pytest
 from lxml import etree
-from tests.news_helpers import HOSTILE, NOW, make_article, make_config, make_index
 
 from newsgen.feeds import ATOM, absolute_links, atom_feeds
 from newsgen.models import OutputFile
 from newsgen.xmldoc import xml_text
+from tests.news_helpers import HOSTILE, NOW, make_article, make_config, make_index
 
 
 def feed_file(files: list[OutputFile], path: str) -> bytes:

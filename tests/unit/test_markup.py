@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from newsgen.markup import MarkdownRenderer, plain_summary
+from newsgen.markup import MarkdownRenderer, map_urls, plain_summary
 from newsgen.models import SubSection
 
 
@@ -120,16 +120,20 @@ def test_plain_summary_is_the_first_paragraph_as_text() -> None:
     assert plain_summary("<h2>No paragraph</h2>") == ""
 
 
-def test_site_relative_links_and_images_go_under_the_base_path() -> None:
-    renderer = MarkdownRenderer(embed_hosts=(), trusted_html=False, base_path="/paper/")
-    html = renderer.render("[City](/city/) [Out](https://example.org/) [Here](#top) ![Map](/media/map.png)\n").html
-    assert 'href="/paper/city/"' in html
-    assert 'src="/paper/media/map.png"' in html
-    assert 'href="https://example.org/"' in html and 'href="#top"' in html
-
-
-def test_at_the_root_of_a_host_site_links_stay_as_written(renderer: MarkdownRenderer) -> None:
-    assert 'href="/city/"' in renderer.render("[City](/city/)\n").html
+def test_map_urls_changes_every_url_and_keeps_the_markup() -> None:
+    body = (
+        '<p>A &amp; B <a href="/x/">x</a> <a href="#top">t</a></p>\n'
+        '<p><img src="/a.jpg" srcset="/a.jpg 1x, b.jpg 2x" alt="a &lt; b"></p>\n'
+        '<video poster="/p.jpg" src="/v.mp4"></video><blockquote cite="/q/">q</blockquote>\n<pre><code>href="/code/"</code></pre>'
+    )
+    result = map_urls(body, lambda url: "/sub" + url if url.startswith("/") else url)
+    assert result == (
+        '<p>A &amp; B <a href="/sub/x/">x</a> <a href="#top">t</a></p>\n'
+        '<p><img src="/sub/a.jpg" srcset="/sub/a.jpg 1x, b.jpg 2x" alt="a &lt; b"></p>\n'
+        '<video poster="/sub/p.jpg" src="/sub/v.mp4"></video><blockquote cite="/sub/q/">q</blockquote>\n'
+        '<pre><code>href="/code/"</code></pre>'
+    )
+    assert map_urls("plain & simple", str) == "plain &amp; simple"
 
 
 def test_a_heading_never_takes_an_id_the_theme_uses(renderer: MarkdownRenderer) -> None:

@@ -8,12 +8,12 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
-from tests.news_helpers import HOSTILE, NOW, make_article, make_config, make_index
 
 from newsgen.feeds import ATOM, atom_feeds
 from newsgen.metadata import news_article_data, og_locale
 from newsgen.theme import script_json
 from newsgen.xmldoc import xml_text
+from tests.news_helpers import HOSTILE, NOW, make_article, make_config, make_index
 
 CONFIG = make_config()
 MODEL = make_article(

@@ -6,7 +6,6 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from lxml import etree
-from tests.news_helpers import HOSTILE, NOW, make_article, make_config, make_index
 
 from newsgen.sitemaps import (
     NEWS,
@@ -19,6 +18,7 @@ from newsgen.sitemaps import (
     sitemap_entries,
     sitemap_files,
 )
+from tests.news_helpers import HOSTILE, NOW, make_article, make_config, make_index
 
 NS = {"s": SITEMAP, "news": NEWS}
 
