@@ -319,9 +319,29 @@ def parse_authors(path: Path, text: str) -> tuple[Author, ...]:
             )
         )
         errors.extend(profile.errors)
+    errors.extend(_same_authors(path, data, authors))
     if errors:
         raise BuildFailed(errors)
     return tuple(authors)
+
+
+def _same_authors(path: Path, data: YamlMap, authors: list[Author]) -> Iterator[NewsgenError]:
+    """Two profiles that bylines would match alike (same slug of the name), or that share an author page."""
+    by_name: dict[str, str] = {}
+    by_slug: dict[str, str] = {}
+    for author in authors:
+        place = SourceLocation(path, data.line_of(author.name))
+        key = slugify(author.name)
+        if key in by_name:
+            yield ContentError(
+                place,
+                f"'{author.name}' is the same author as '{by_name[key]}' (line {data.line_of(by_name[key])}): "
+                "bylines are matched to profiles regardless of case and punctuation",
+            )
+        elif author.slug in by_slug:
+            yield ContentError(place, f"'{author.name}' has the same slug '{author.slug}' as '{by_slug[author.slug]}'")
+        by_name.setdefault(key, author.name)
+        by_slug.setdefault(author.slug, author.name)
 
 
 def walk_files(folder: Path, root: Path, suffix: str = "") -> tuple[list[Path], list[str]]:

@@ -330,6 +330,17 @@ def test_bad_author_profiles_are_all_reported() -> None:
     ]
 
 
+def test_two_profiles_for_one_author_are_an_error() -> None:
+    text = "Sana Mirza:\n  role: Reporter\nOmar:\n  slug: sana-mirza\nSANA MIRZA:\n"
+    with pytest.raises(BuildFailed) as failure:
+        parse_authors(Path("content/authors.yaml"), text)
+    assert [str(error) for error in failure.value.errors] == [
+        "content/authors.yaml:3: 'Omar' has the same slug 'sana-mirza' as 'Sana Mirza'",
+        "content/authors.yaml:5: 'SANA MIRZA' is the same author as 'Sana Mirza' (line 1): "
+        "bylines are matched to profiles regardless of case and punctuation",
+    ]
+
+
 def test_load_site_reads_every_file_and_reports_every_bad_one(tmp_path: Path) -> None:
     write_tree(
         tmp_path,
