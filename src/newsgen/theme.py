@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -61,14 +62,46 @@ def body_parts(article: Article, after_paragraph: int = 3, *, base_path: str = "
     if article.location:
         dateline = f'<span class="dateline">{escape(article.location)} —</span> '
         body = body.replace("<p>", "<p>" + dateline, 1) if "<p>" in body else f"<p>{dateline}</p>" + body
-    cut = -1
-    for _ in range(after_paragraph):
-        cut = body.find("</p>\n", cut + 1)
-        if cut < 0:
-            break
-    if cut < 0 or not body[cut + 5 :].strip():
+    ends = _TopLevelParagraphs.ends_in(body)
+    if len(ends) < after_paragraph or not body[ends[after_paragraph - 1] :].strip():
         return BodyParts(Markup(body), Markup(""))
-    return BodyParts(Markup(body[: cut + 5]), Markup(body[cut + 5 :]))
+    cut = ends[after_paragraph - 1]
+    if body.startswith("\n", cut):
+        cut += 1
+    return BodyParts(Markup(body[:cut]), Markup(body[cut:]))
+
+
+class _TopLevelParagraphs(HTMLParser):
+    """Where the body's top-level paragraphs end: a cut there never falls inside a quote, list or table."""
+
+    VOID = frozenset({"area", "br", "col", "embed", "hr", "img", "input", "source", "track", "wbr"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.depth = 0
+        self.positions: list[tuple[int, int]] = []
+
+    @classmethod
+    def ends_in(cls, body: str) -> list[int]:
+        """The offsets in ``body`` just after each top-level ``</p>``."""
+        parser = cls()
+        parser.feed(body)
+        parser.close()
+        line_starts = [0]
+        for line in body.splitlines(keepends=True):
+            line_starts.append(line_starts[-1] + len(line))
+        return [line_starts[line - 1] + column + len("</p>") for line, column in parser.positions]
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in self.VOID:
+            self.depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.VOID:
+            return
+        self.depth = max(0, self.depth - 1)
+        if tag == "p" and self.depth == 0:
+            self.positions.append(self.getpos())
 
 
 def script_json(value: Any) -> Markup:

@@ -1,0 +1,61 @@
+"""The theme's pure helpers: dates in words, the body cut for the in-article ad, body links under the base path."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from newsgen.models import Article
+from newsgen.theme import body_parts, long_date, short_date, site_links
+
+
+def article(body_html: str, location: str = "") -> Article:
+    published = datetime(2026, 11, 18, tzinfo=UTC)
+    return Article(Path("a.md"), "T", published, ("A",), "news", "a", "/a/", body_html, "", location=location)
+
+
+def test_dates_in_words_whatever_the_locale() -> None:
+    assert long_date(date(2025, 10, 28)) == "Tuesday, 28 October 2025"
+    assert short_date(date(2026, 1, 5)) == "5 Jan 2026"
+
+
+def test_the_body_is_cut_after_its_third_paragraph() -> None:
+    parts = body_parts(article("<p>1</p>\n<p>2</p>\n<p>3</p>\n<p>4</p>"))
+    assert (parts.before, parts.after) == ("<p>1</p>\n<p>2</p>\n<p>3</p>\n", "<p>4</p>")
+
+
+def test_a_body_of_three_paragraphs_or_fewer_is_not_cut() -> None:
+    for body in ("<p>1</p>\n<p>2</p>\n<p>3</p>", "<p>1</p>\n<p>2</p>\n<p>3</p>\n\n", "<p>1</p>", ""):
+        parts = body_parts(article(body))
+        assert (parts.before, parts.after) == (body, "")
+
+
+def test_the_cut_never_falls_inside_a_quote_a_list_or_the_footnotes() -> None:
+    body = (
+        "<p>1</p>\n<blockquote>\n<p>quoted</p>\n<p>quoted</p>\n</blockquote>\n<p>2</p>\n"
+        "<ul>\n<li>\n<p>item</p>\n</li>\n</ul>\n<p>3</p>\n<h2 id='x'>X</h2>\n"
+        '<div class="footnote">\n<hr>\n<ol>\n<li id="fn:1">\n<p>note</p>\n</li>\n</ol>\n</div>'
+    )
+    parts = body_parts(article(body))
+    assert parts.before.endswith("<p>3</p>\n")
+    assert parts.after.startswith("<h2 id='x'>")
+    assert parts.before + parts.after == body
+    only_quotes = "<p>1</p>\n<blockquote>\n<p>a</p>\n<p>b</p>\n<p>c</p>\n</blockquote>\n<p>2</p>"
+    assert body_parts(article(only_quotes)).after == ""
+
+
+def test_the_dateline_opens_the_first_paragraph() -> None:
+    parts = body_parts(article("<p>The council met.</p>", location="MIRANPUR"))
+    assert parts.before == '<p><span class="dateline">MIRANPUR —</span> The council met.</p>'
+    escaped = body_parts(article("<h2>X</h2>", location="A & <B>"))
+    assert escaped.before == '<p><span class="dateline">A &amp; &lt;B&gt; —</span> </p><h2>X</h2>'
+
+
+def test_site_links_put_body_urls_under_a_sub_path() -> None:
+    body = '<p><a href="/city/">c</a> <a href="https://x.org/">x</a> <a href="//cdn.org/a">n</a> <img src="/m.png" alt=""></p>'
+    assert site_links(body, "/") == body
+    assert site_links(body, "/paper/") == (
+        '<p><a href="/paper/city/">c</a> <a href="https://x.org/">x</a> <a href="//cdn.org/a">n</a> '
+        '<img src="/paper/m.png" alt=""></p>'
+    )
+    assert body_parts(article(body), base_path="/paper/").before.startswith('<p><a href="/paper/city/">')
