@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO, SOURCE_DATE_EPOCH, STARTER_TREE
 
 
@@ -17,6 +19,7 @@ def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> subp
     return result
 
 
+@pytest.mark.slow
 def test_the_wheel_installs_and_builds_a_new_site(tmp_path: Path) -> None:
     # A copy of what the wheel is made of, so that building leaves nothing in the checkout.
     source = tmp_path / "source"
