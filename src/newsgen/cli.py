@@ -12,8 +12,9 @@ from pathlib import Path
 
 from . import __version__
 from .build import BuildOptions, BuildReport, build, check, next_due
-from .config import SiteConfig, load_config, normalise_base_url
-from .errors import BuildFailed, NewsgenError, UsageError
+from .config import CONFIG_FILE, SiteConfig, load_config, normalise_base_url
+from .deploy import DeployReport, deploy
+from .errors import BuildFailed, NewsgenError, SourceLocation, UsageError
 from .scaffold import init_site, new_article
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -62,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
 
     init_command = commands.add_parser("init", help="create a new site from the starter")
     init_command.add_argument("directory", type=Path)
+
+    deploy_command = commands.add_parser("deploy", help="upload the built site to the S3 bucket in newsgen.yaml")
+    deploy_command.add_argument("site", nargs="?", default=".", type=Path, help="the site folder (default: .)")
+    deploy_command.add_argument("--out", type=Path, help="the built output folder (default: SITE/public)")
+    deploy_command.add_argument("--dry-run", action="store_true", help="list what would be uploaded and deleted")
+    deploy_command.add_argument("--force", action="store_true", help="delete even more than deploy.max_delete_share")
     return parser
 
 
@@ -100,6 +107,40 @@ def _summary(report: BuildReport, out: Path) -> list[str]:
     return lines
 
 
+def _deploy_summary(report: DeployReport) -> str:
+    plan = report.plan
+    if report.dry_run:
+        line = (
+            f"dry run for {report.target}: would upload {len(plan.uploads)}, delete {len(plan.deletions)}, "
+            f"keep {plan.unchanged} unchanged"
+        )
+        if report.refused:
+            line += f"; the deletions ({plan.delete_share:.0%} of the bucket) would need --force"
+        return line
+    return (
+        f"deployed to {report.target}: {len(plan.uploads)} uploaded, {len(plan.deletions)} deleted, "
+        f"{plan.unchanged} unchanged"
+    )
+
+
+def _run_deploy(args: argparse.Namespace) -> int:
+    config = load_config(args.site)
+    if config.deploy is None:
+        raise NewsgenError(
+            SourceLocation(args.site / CONFIG_FILE), "no 'deploy' block (bucket, prefix, region, endpoint_url) here"
+        )
+    report = deploy(
+        config.deploy,
+        args.out or args.site / "public",
+        environ=os.environ,
+        dry_run=args.dry_run,
+        force=args.force,
+        progress=print,
+    )
+    print(_deploy_summary(report))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -113,6 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             path = new_article(load_config(args.site), args.title, args.section, args.byline, build_time())
             print(path)
             return EXIT_OK
+        if args.command == "deploy":
+            return _run_deploy(args)
         options = BuildOptions(drafts=args.drafts, future=args.future)
         config = _config(args)
         if args.command == "check":

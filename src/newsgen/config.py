@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,6 +17,9 @@ CONFIG_FILE = "newsgen.yaml"
 RESERVED_SECTION_KEYS = ("tags", "authors", "archive", "assets", "page", "feed.xml")
 DEFAULT_PERMALINK = "/{section}/{year}/{month}/{day}/{slug}/"
 COMMENT_PROVIDERS = ("none", "giscus", "disqus")
+DEFAULT_MAX_DELETE_SHARE = 0.25
+# S3's rules for bucket names: 3-63 lowercase letters, digits, dots and hyphens, starting and ending alphanumeric.
+BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 DEFAULT_EMBED_HOSTS = (
     "www.youtube-nocookie.com",
     "www.youtube.com",
@@ -56,6 +60,20 @@ class CommentsConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class DeployConfig:
+    """Where ``newsgen deploy`` uploads the built site: an S3 bucket or an S3-compatible store.
+
+    Credentials are never configured here; they come from the environment.
+    """
+
+    bucket: str
+    prefix: str = ""
+    region: str = ""
+    endpoint_url: str = ""
+    max_delete_share: float = DEFAULT_MAX_DELETE_SHARE
+
+
+@dataclass(frozen=True, slots=True)
 class SiteConfig:
     root: Path
     title: str
@@ -74,6 +92,7 @@ class SiteConfig:
     robots_txt: bool = True
     embed_hosts: tuple[str, ...] = DEFAULT_EMBED_HOSTS
     trusted_html: bool = False
+    deploy: DeployConfig | None = None
 
     @property
     def base_path(self) -> str:
@@ -113,6 +132,7 @@ KNOWN_KEYS = (
     "robots_txt",
     "embed_hosts",
     "trusted_html",
+    "deploy",
 )
 
 
@@ -189,6 +209,7 @@ def parse_config(site: Path, path: Path, text: str) -> SiteConfig:
         robots_txt=fields.boolean("robots_txt", True),
         embed_hosts=fields.text_list("embed_hosts") if fields.present("embed_hosts") else DEFAULT_EMBED_HOSTS,
         trusted_html=fields.boolean("trusted_html", False),
+        deploy=_deploy(fields),
     )
     if fields.errors:
         raise BuildFailed(sorted(fields.errors, key=lambda error: error.location.line or 0 if error.location else 0))
@@ -267,3 +288,33 @@ def _comments(fields: FieldReader) -> CommentsConfig:
     needed = {"disqus": ("shortname",), "giscus": ("repo", "repo_id", "category", "category_id")}.get(provider, ())
     values = {key: comments.text(key, required=key in needed) for key in CommentsConfig.__slots__ if key != "provider"}
     return CommentsConfig(provider=provider, **values)
+
+
+def _deploy(fields: FieldReader) -> DeployConfig | None:
+    deploy = fields.child("deploy")
+    if deploy is None:
+        return None
+    deploy.unknown_keys(("bucket", "prefix", "region", "endpoint_url", "max_delete_share"))
+    bucket = deploy.text("bucket", required=True)
+    if bucket and not BUCKET_NAME.fullmatch(bucket):
+        deploy.fail(
+            "bucket",
+            f"deploy.bucket '{bucket}' is no bucket name (3-63 lowercase letters, digits, dots and hyphens)",
+        )
+    prefix = deploy.text("prefix").strip("/")
+    if prefix and any(part in ("", ".", "..") for part in prefix.split("/")):
+        deploy.fail("prefix", f"deploy.prefix '{prefix}' must be a plain folder path such as 'site' or 'news/en'")
+    endpoint_url = deploy.text("endpoint_url")
+    if endpoint_url and normalise_base_url(endpoint_url) is None:
+        deploy.fail("endpoint_url", f"deploy.endpoint_url '{endpoint_url}' must be an absolute http(s) URL")
+    share = deploy.data.get("max_delete_share", DEFAULT_MAX_DELETE_SHARE)
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+        deploy.fail("max_delete_share", f"deploy.max_delete_share must be a number from 0 to 1, not {share!r}")
+        share = DEFAULT_MAX_DELETE_SHARE
+    return DeployConfig(
+        bucket=bucket,
+        prefix=prefix,
+        region=deploy.text("region"),
+        endpoint_url=endpoint_url,
+        max_delete_share=float(share),
+    )
