@@ -11,8 +11,9 @@ from .errors import SourceLocation, UsageError
 from .urls import slugify
 
 STARTER = Path(__file__).parent / "starter"
-# Files whose real names would be hidden or ignored inside a Python package.
-RENAMED = {"gitignore": ".gitignore"}
+# Files and folders whose real names would be hidden or ignored inside a Python package
+# (package data globs skip names that start with a dot); init gives them their real names.
+RENAMED = {"gitignore": ".gitignore", "github": ".github"}
 # Folders a new site starts with empty; a wheel holds no empty folders, so they are made here.
 EMPTY_FOLDERS = ("templates", "static")
 
@@ -26,7 +27,7 @@ def init_site(target: Path) -> list[Path]:
         if source.is_dir() or "__pycache__" in source.parts:
             continue
         relative = source.relative_to(STARTER)
-        destination = target / relative.parent / RENAMED.get(relative.name, relative.name)
+        destination = target.joinpath(*(RENAMED.get(part, part) for part in relative.parts))
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, destination)
         written.append(destination)
