@@ -235,6 +235,8 @@ def _explain(exc: Exception, config: DeployConfig, doing: str) -> DeployError:
         if code in ("AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken"):
             return DeployError(None, f"{doing}: access denied by {where} ({code}: {message}); check the credentials")
         return DeployError(None, f"{doing}: {where} answered {code or 'an error'}: {message}")
+    if isinstance(exc, OSError) and not isinstance(exc, BotoCoreError):
+        return DeployError(None, f"{doing}: cannot read {exc.filename or 'a built file'}: {exc.strerror or exc}")
     return DeployError(None, f"{doing}: cannot reach {where}: {exc}")
 
 
