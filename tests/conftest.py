@@ -31,6 +31,9 @@ sections:
 
 # What `newsgen init` makes, whether newsgen runs from a checkout or from an installed wheel.
 STARTER_TREE = [
+    ".github",
+    ".github/workflows",
+    ".github/workflows/publish.yml",
     ".gitignore",
     "content",
     "content/articles",
