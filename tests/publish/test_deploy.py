@@ -77,6 +77,10 @@ def test_objects_carry_content_type_and_cache_control_by_kind(
         js: ("text/javascript; charset=utf-8", "public, max-age=31536000, immutable"),
         "logo.svg": ("image/svg+xml", "public, max-age=60"),  # the site's own static file: not fingerprinted
         "404.html": ("text/html; charset=utf-8", "public, max-age=60"),
+        "feed.xml": ("application/atom+xml; charset=utf-8", "public, max-age=60"),
+        "city/feed.xml": ("application/atom+xml; charset=utf-8", "public, max-age=60"),
+        "sitemap.xml": ("application/xml; charset=utf-8", "public, max-age=60"),
+        "robots.txt": ("text/plain; charset=utf-8", "public, max-age=60"),
     }
     for key, (content_type, cache_control) in expected.items():
         head = s3.head_object(Bucket=bucket, Key=key)
