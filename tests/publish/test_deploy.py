@@ -63,6 +63,19 @@ def test_first_deploy_uploads_every_file_then_a_second_uploads_nothing(
     assert f"0 uploaded, 0 deleted, {len(files)} unchanged" in out
 
 
+def test_out_names_the_built_folder_to_deploy(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, site: Path, s3: S3Client, bucket: str
+) -> None:
+    out = tmp_path / "elsewhere"
+    assert run(capsys, "build", site, "--out", out)[0] == 0
+    files = tree(out)
+    files.pop(output.MARKER)
+    code, out_text, err = run(capsys, "deploy", site, "--out", out)
+    assert code == 0, err
+    assert uploaded(out_text) == set(files)
+    assert bucket_objects(s3, bucket) == files
+
+
 def test_objects_carry_content_type_and_cache_control_by_kind(
     capsys: pytest.CaptureFixture[str], site: Path, s3: S3Client, bucket: str
 ) -> None:
