@@ -19,10 +19,10 @@ from frontmatter.default_handlers import YAMLHandler
 
 from .config import SiteConfig
 from .errors import BuildFailed, ContentError, NewsgenError, SourceLocation
-from .markup import MarkdownRenderer, plain_summary
+from .markup import MarkdownRenderer, MarkupProblem, Rendered, plain_summary
 from .models import Article, Author, CopiedFile, Correction, LeadImage, Link, Page, SiteContent
 from .urls import article_url, page_url, slug_problem, slugify
-from .yamlsource import FieldReader, YamlMap, closest, load_yaml
+from .yamlsource import FieldReader, YamlMap, clean_text, closest, load_yaml
 
 ARTICLE_KEYS = (
     "title",
@@ -59,6 +59,7 @@ class Source:
 
     front_matter: YamlMap
     body: str
+    body_line: int
 
 
 def decode(path: Path, data: bytes) -> str:
@@ -68,7 +69,7 @@ def decode(path: Path, data: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ContentError(SourceLocation(path, line), "file is not UTF-8 text; save it as UTF-8") from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return clean_text(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def split_source(path: Path, text: str) -> Source:
@@ -81,15 +82,44 @@ def split_source(path: Path, text: str) -> Source:
     if len(boundaries) < 2:
         raise ContentError(SourceLocation(path, 1), "the front-matter block opened here is never closed with '---'")
     opening, closing = boundaries[0], boundaries[1]
-    # The block starts with the newline that ends the opening '---', so its
-    # line numbers already count from the file's first line.
-    data = load_yaml(text[opening.end() : closing.start()], path, ContentError)
+    block = text[opening.end() : closing.start()]
+    closing_line = text.count("\n", 0, closing.start()) + 1
+    try:
+        # The block starts with the newline that ends the opening '---', so its
+        # line numbers already count from the file's first line.
+        data = load_yaml(block, path, ContentError)
+    except ContentError as error:
+        if "\n\n" not in block.strip("\n"):
+            raise
+        # A blank line inside the block usually means the closing '---' is missing
+        # and this '---' is a rule further down the body.
+        raise ContentError(
+            error.location,
+            f"{error.message} (the front-matter runs to the '---' on line {closing_line}; "
+            "is its closing '---' missing?)",
+        ) from None
     if data is None:
         data = YamlMap()
         data.line, data.key_lines = 1, {}
     if not isinstance(data, YamlMap):
-        raise ContentError(SourceLocation(path, 2), "front-matter must be a mapping of 'key: value' lines")
-    return Source(data, text[closing.end() :].lstrip("\n"))
+        raise ContentError(
+            SourceLocation(path, 2),
+            f"front-matter (lines 2 to {closing_line - 1}) must be a mapping of 'key: value' lines; "
+            "a file cannot start with a '---' rule",
+        )
+    rest = text[closing.end() :]
+    body = rest.lstrip("\n")
+    body_line = text.count("\n", 0, len(text) - len(body)) + 1
+    return Source(data, body, body_line)
+
+
+def render_body(path: Path, source: Source, renderer: MarkdownRenderer) -> Rendered:
+    """The body as HTML, or a ContentError at the body's line that could not be rendered."""
+    try:
+        return renderer.render(source.body)
+    except MarkupProblem as problem:
+        line = source.body_line + problem.line - 1 if problem.line else source.body_line
+        raise ContentError(SourceLocation(path, line), problem.message) from None
 
 
 def safe_url(url: str) -> bool:
@@ -223,7 +253,7 @@ def parse_article(path: Path, text: str, config: SiteConfig, renderer: MarkdownR
         fields.fail("updated", "'updated' is earlier than 'date'")
     if fields.errors or published is None:
         raise BuildFailed(_by_line(fields.errors))
-    rendered = renderer.render(source.body)
+    rendered = render_body(path, source, renderer)
     return Article(
         source=path,
         title=title,
@@ -258,7 +288,7 @@ def parse_page(path: Path, text: str, renderer: MarkdownRenderer) -> Page:
     draft = fields.boolean("draft", False)
     if fields.errors:
         raise BuildFailed(_by_line(fields.errors))
-    rendered = renderer.render(source.body)
+    rendered = render_body(path, source, renderer)
     return Page(
         source=path,
         title=title,
@@ -344,6 +374,14 @@ def _same_authors(path: Path, data: YamlMap, authors: list[Author]) -> Iterator[
         by_slug.setdefault(author.slug, author.name)
 
 
+def _inside(path: Path, root: Path) -> bool:
+    """``path``, links followed, is an existing file or folder inside ``root``."""
+    try:
+        return path.resolve(strict=True).is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        return False
+
+
 def walk_files(folder: Path, root: Path, suffix: str = "") -> tuple[list[Path], list[str]]:
     """Files under ``folder`` in a stable order; symlinks leading out of ``root`` are skipped with a warning."""
     files: list[Path] = []
@@ -351,6 +389,9 @@ def walk_files(folder: Path, root: Path, suffix: str = "") -> tuple[list[Path], 
     if not folder.is_dir():
         return files, warnings
     real_root = root.resolve()
+    if folder.is_symlink() or not _inside(folder, root):
+        warnings.append(f"{folder}: warning: symlinked folder not followed")
+        return files, warnings
     for current, dirnames, filenames in os.walk(folder):
         here = Path(current)
         for name in sorted(dirnames):
@@ -398,6 +439,8 @@ def load_site(config: SiteConfig, renderer: MarkdownRenderer) -> SiteContent:
     article_files, warnings = walk_files(config.content_dir / "articles", config.root, ".md")
     page_files, page_warnings = walk_files(config.content_dir / "pages", config.root, ".md")
     static_files, static_warnings = walk_files(config.static_dir, config.root)
+    # Templates are read by the theme's loader, which refuses the same links; listing them here reports them.
+    _, template_warnings = walk_files(config.templates_dir, config.root)
     articles: list[Article] = []
     pages: list[Page] = []
     for path in article_files:
@@ -412,7 +455,9 @@ def load_site(config: SiteConfig, renderer: MarkdownRenderer) -> SiteContent:
             errors.extend(_errors_of(failure))
     authors: tuple[Author, ...] = ()
     authors_file = config.content_dir / "authors.yaml"
-    if authors_file.is_file():
+    if authors_file.is_symlink() and not _inside(authors_file, config.root):
+        warnings.append(f"{authors_file}: warning: symlink pointing outside the site, or nowhere, skipped")
+    elif authors_file.is_file():
         try:
             authors = parse_authors(authors_file, _read(authors_file))
         except (NewsgenError, BuildFailed) as failure:
@@ -425,5 +470,5 @@ def load_site(config: SiteConfig, renderer: MarkdownRenderer) -> SiteContent:
         pages=tuple(pages),
         authors=authors,
         static=static,
-        warnings=tuple(warnings + page_warnings + static_warnings),
+        warnings=tuple(warnings + page_warnings + static_warnings + template_warnings),
     )

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -65,6 +69,80 @@ _URL_SCHEMES = {"http", "https", "mailto"}
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _STYLE_ALIGN = re.compile(r"^text-align: (left|right|center);?$")
+_LINE_PREFIX = re.compile(r"^[ \t>]*")
+_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+
+# Python-Markdown is quadratic in some inputs (unmatched '[' in one paragraph,
+# deep nesting, tens of thousands of blocks). The structural limits below refuse
+# the known cases up front with a message; the time limit is the backstop for
+# the rest. Both are far beyond what an article needs.
+MAX_NESTING = 50
+MAX_BRACKETS_PER_BLOCK = 500
+TIME_LIMIT_SECONDS = 10.0
+
+
+class MarkupProblem(Exception):
+    """A body that cannot be rendered; ``line`` counts from the first line of the body."""
+
+    def __init__(self, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+class _OutOfTime(BaseException):
+    """Raised by the alarm inside the converter; a BaseException so no ``except Exception`` swallows it."""
+
+
+def structure_problem(text: str) -> MarkupProblem | None:
+    """Nesting or bracket runs that would make Python-Markdown take minutes, as a problem at their line."""
+    in_fence = False
+    block_line, brackets = 1, 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        if not line.strip():
+            block_line, brackets = number + 1, 0
+            continue
+        prefix = _LINE_PREFIX.match(line)
+        markers = prefix.group() if prefix else ""
+        depth = markers.count(">") + len(markers.replace(">", "").expandtabs(4)) // 4
+        if depth > MAX_NESTING:
+            return MarkupProblem(number, f"lists or quotes nested more than {MAX_NESTING} levels deep; flatten them")
+        brackets += line.count("[")
+        if brackets > MAX_BRACKETS_PER_BLOCK:
+            return MarkupProblem(
+                block_line,
+                f"the paragraph starting here holds more than {MAX_BRACKETS_PER_BLOCK} '['; "
+                "escape them as \\[ or split the paragraph",
+            )
+    return None
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise ``_OutOfTime`` in the block after ``seconds``, where a signal can reach it (a main thread)."""
+    if seconds <= 0 or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise _OutOfTime
+
+    started = time.monotonic()
+    previous_handler = signal.signal(signal.SIGALRM, expire)
+    previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous_handler)
+        if previous_delay > 0:
+            remaining = max(previous_delay - (time.monotonic() - started), 0.001)
+            signal.setitimer(signal.ITIMER_REAL, remaining, previous_interval)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,24 +169,47 @@ def _flatten(tokens: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return flat
 
 
+def _converter() -> markdown.Markdown:
+    return markdown.Markdown(
+        extensions=EXTENSIONS,
+        extension_configs={
+            "markdown.extensions.toc": {"slugify": _heading_id, "permalink": False},
+            "markdown.extensions.footnotes": {"UNIQUE_IDS": False},
+        },
+        output_format="html",
+    )
+
+
 class MarkdownRenderer:
     """One Markdown converter, reset between documents (building one is the slow part)."""
 
-    def __init__(self, *, embed_hosts: tuple[str, ...], trusted_html: bool) -> None:
-        self._markdown = markdown.Markdown(
-            extensions=EXTENSIONS,
-            extension_configs={
-                "markdown.extensions.toc": {"slugify": _heading_id, "permalink": False},
-                "markdown.extensions.footnotes": {"UNIQUE_IDS": False},
-            },
-            output_format="html",
-        )
+    def __init__(
+        self, *, embed_hosts: tuple[str, ...], trusted_html: bool, time_limit: float = TIME_LIMIT_SECONDS
+    ) -> None:
+        self._markdown = _converter()
         self._embed_hosts = frozenset(embed_hosts)
         self._trusted_html = trusted_html
+        self._time_limit = time_limit
 
     def render(self, text: str) -> Rendered:
+        """The body as sanitised HTML; ``MarkupProblem`` when it is too deep, too slow or breaks the converter."""
+        if problem := structure_problem(text):
+            raise problem
         self._markdown.reset()
-        body = self._markdown.convert(text)
+        try:
+            with _time_limit(self._time_limit):
+                body = self._markdown.convert(text)
+        except _OutOfTime:
+            self._markdown = _converter()
+            raise MarkupProblem(
+                None, f"Markdown took longer than {self._time_limit:g} s to render; split or simplify the body"
+            ) from None
+        except RecursionError:
+            self._markdown = _converter()
+            raise MarkupProblem(None, "Markdown is nested too deeply to render; flatten lists and quotes") from None
+        except Exception as exc:
+            self._markdown = _converter()
+            raise MarkupProblem(None, f"Markdown could not be rendered: {type(exc).__name__}: {exc}") from None
         tokens = _flatten(getattr(self._markdown, "toc_tokens", []))
         subsections = tuple(
             SubSection(id=token["id"], title=html.unescape(_TAG.sub("", token["name"])))

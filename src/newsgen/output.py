@@ -8,8 +8,12 @@ the start of the next build. Every path is checked to stay inside the output.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import errno
 import os
 import shutil
+import sys
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
@@ -19,6 +23,38 @@ from .models import CopiedFile, OutputFile
 
 MARKER = ".newsgen-output"
 SOURCE_FOLDERS = ("content", "templates", "static")
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _load_renameat2() -> ctypes._NamedFuncPointer | None:
+    """glibc's ``renameat2``, which can swap two paths in one step; None where there is none."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        function: ctypes._NamedFuncPointer = libc.renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function
+
+
+_RENAMEAT2 = _load_renameat2()
+
+
+def exchange(first: Path, second: Path) -> bool:
+    """Swap two existing paths atomically (Linux ``RENAME_EXCHANGE``); False where the system cannot."""
+    if _RENAMEAT2 is None:
+        return False
+    result = _RENAMEAT2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(second))
 
 
 def _staging(out: Path) -> Path:
@@ -76,10 +112,16 @@ def write_site(out: Path, files: Iterable[OutputFile], copies: Iterable[CopiedFi
         staging.mkdir(parents=True)
         count = _fill(staging, files, copies)
         (staging / MARKER).write_text("built by newsgen; this folder is replaced whole on every build\n")
-        if out.exists():
+        if not out.exists():
+            os.rename(staging, out)
+        elif exchange(staging, out):
+            # The old site now sits in the staging folder; a kill before it is
+            # removed leaves only a staging folder, which recover() drops.
+            shutil.rmtree(staging, ignore_errors=True)
+        else:
             os.rename(out, _retired(out))
-        os.rename(staging, out)
-        shutil.rmtree(_retired(out), ignore_errors=True)
+            os.rename(staging, out)
+            shutil.rmtree(_retired(out), ignore_errors=True)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         recover(out)

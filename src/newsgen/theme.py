@@ -127,11 +127,45 @@ def theme_assets() -> dict[str, CopiedFile]:
     }
 
 
+class SiteTemplateLoader(jinja2.FileSystemLoader):
+    """The site's ``templates/``, which does not follow symlinked folders or symlinks out of the site.
+
+    A refused template is "not found", so the built-in one of the same name is
+    used; loading the site reports each such link as a warning.
+    """
+
+    def __init__(self, folder: Path, site_root: Path) -> None:
+        super().__init__(folder, followlinks=False)
+        self.folder = folder
+        self.site_root = site_root.resolve()
+
+    def _contained(self, template: str) -> bool:
+        path = self.folder
+        parts = jinja2.loaders.split_template_path(template)
+        for part in parts[:-1]:
+            path = path / part
+            if path.is_symlink():
+                return False
+        path = path / parts[-1]
+        if not path.is_symlink():
+            return True
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return False
+        return target.is_relative_to(self.site_root) and target.is_file()
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        if not self._contained(template):
+            raise jinja2.TemplateNotFound(template)
+        return super().get_source(environment, template)
+
+
 def make_environment(templates_dir: Path, *, base_path: str, base_url: str, timezone: tzinfo) -> jinja2.Environment:
     theme_loader = jinja2.FileSystemLoader(THEME_TEMPLATES)
     loaders: list[jinja2.BaseLoader] = []
-    if templates_dir.is_dir():
-        loaders.append(jinja2.FileSystemLoader(templates_dir))
+    if templates_dir.is_dir() and not templates_dir.is_symlink():
+        loaders.append(SiteTemplateLoader(templates_dir, templates_dir.parent))
     loaders += [jinja2.PrefixLoader({"theme": theme_loader}), theme_loader]
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),

@@ -8,6 +8,7 @@ document cannot blow up a build.
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,15 @@ from .errors import NewsgenError, SourceLocation
 
 MAX_ALIASES = 100
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+# Characters no HTML page or XML feed may carry: C0 controls but tab and newline,
+# DEL, C1 controls and the two non-characters. They are dropped from all text.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` without the control characters that no page or feed can hold (tab and newline stay)."""
+    return _CONTROL.sub("", text)
 
 
 class YamlMap(dict[str, Any]):
@@ -87,7 +97,19 @@ def _construct_mapping(loader: _StrictLoader, node: MappingNode) -> YamlMap:
     return result
 
 
+def _construct_text(loader: _StrictLoader, node: yaml.ScalarNode) -> str:
+    value = loader.construct_scalar(node)
+    assert isinstance(value, str)
+    if match := _SURROGATE.search(value):
+        raise _Problem(
+            node.start_mark.line + 1 + loader.line_offset,
+            f"text holds a lone surrogate (\\u{ord(match.group()):04x}), which is no character; remove the escape",
+        )
+    return clean_text(value)
+
+
 _StrictLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_StrictLoader.add_constructor("tag:yaml.org,2002:str", _construct_text)
 
 
 def load_yaml(
