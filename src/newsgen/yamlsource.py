@@ -127,7 +127,9 @@ def load_yaml(
     except _Problem as problem:
         raise error(SourceLocation(path, problem.line), problem.message) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # A key that never got its ':' is found where it started, not where YAML gave up.
+        simple_key = exc.context == "while scanning a simple key"
+        mark = (exc.context_mark if simple_key else None) or exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark else None
         context = exc.context
         # The mistake is often where the construct began (an unclosed '[' or quote), not where YAML gave up.
