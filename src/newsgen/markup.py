@@ -108,7 +108,7 @@ def structure_problem(text: str) -> MarkupProblem | None:
             block_line, brackets = number + 1, 0
             continue
         prefix = _LINE_PREFIX.match(line)
-        markers = prefix.group() if prefix else ""
+        markers = (prefix.group() if prefix else "").replace("> ", ">")
         depth = markers.count(">") + len(markers.replace(">", "").expandtabs(4)) // 4
         if depth > MAX_NESTING:
             return MarkupProblem(number, f"lists or quotes nested more than {MAX_NESTING} levels deep; flatten them")
