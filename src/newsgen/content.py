@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -169,7 +170,8 @@ def _language(fields: FieldReader) -> tuple[str, str]:
 
 def _slug(fields: FieldReader, path: Path) -> str:
     if fields.present("slug"):
-        slug = fields.text("slug")
+        # Some editors and file systems write decomposed (NFD) text; a URL should not depend on that.
+        slug = unicodedata.normalize("NFC", fields.text("slug"))
         if problem := slug_problem(slug):
             fields.fail("slug", problem)
         return slug
