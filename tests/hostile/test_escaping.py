@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -79,17 +80,19 @@ def test_front_matter_fields_are_escaped_in_every_page(tmp_path: Path, payload: 
     assert "<" not in title
 
 
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
 def _text_of(html: str) -> str:
-    from html.parser import HTMLParser
-
-    parts: list[str] = []
-
-    class Text(HTMLParser):
-        def handle_data(self, data: str) -> None:
-            parts.append(data)
-
-    Text().feed(html)
-    return "".join(parts)
+    reader = _Text()
+    reader.feed(html)
+    return "".join(reader.parts)
 
 
 @pytest.mark.parametrize(
