@@ -106,7 +106,7 @@ def split_source(path: Path, text: str) -> Source:
         raise ContentError(
             SourceLocation(path, 2),
             f"front-matter (lines 2 to {closing_line - 1}) must be a mapping of 'key: value' lines; "
-            "a file cannot start with a '---' rule",
+            "a file that opens with a '---' rule needs its front-matter before the rule",
         )
     rest = text[closing.end() :]
     body = rest.lstrip("\n")

@@ -40,7 +40,7 @@ CASES = {
     "no-front-matter-body-starts-with-rule": (
         "---\n\nA body that opens with a rule.\n\n---\n\nMore.\n",
         2,
-        "a file cannot start with a '---' rule",
+        "needs its front-matter before the rule",
     ),
     "billion-laughs": (
         "---\ntitle: T\n"

@@ -1,0 +1,262 @@
+"""Property-based tests: arbitrary front-matter values and bodies through the real build.
+
+Whatever the input, the build either succeeds or reports errors as
+``file:line: message`` (never a traceback); every page parses with no script
+or event handler that came from content; every JSON-LD block parses back to
+the raw values; every XML file (feeds, sitemaps) parses.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import tempfile
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import yaml
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from newsgen.yamlsource import clean_text
+from tests.hostile.sitekit import CONFIG, run, scan, write_tree
+
+FRAGMENTS = (
+    "<script>alert(1)</script>",
+    "</script><script>x()</script>",
+    "</title><script>y()</script>",
+    '"><img src=x onerror=alert(1)>',
+    "' onmouseover='z()'",
+    '<a href="javascript:alert(1)">j</a>',
+    '<iframe src="https://evil.example/"></iframe>',
+    "<svg onload=alert(1)>",
+    "javascript:alert(1)",
+    "data:text/html,<script>1</script>",
+    "]]>",
+    "<![CDATA[",
+    "<!--",
+    "-->",
+    "&amp;",
+    "&#x3c;script&#x3e;",
+    "{{ 7*7 }}",
+    "{% raw %}",
+    "\u202e",
+    "\u2066",
+    "\u200f",
+    "\u2028",
+    "\x00",
+    "\x1b[31m",
+    "\x7f",
+    "\x85",
+    "\ufeff",
+    "\ufffe",
+    "---",
+    "...",
+    "\\",
+    '"',
+    "'",
+    "\n",
+    "\t",
+    "*",
+    "_",
+    "[",
+    "](",
+    "`",
+    "#",
+    ">",
+    "|",
+    "</p>",
+)
+TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
+HOSTILE = st.lists(st.one_of(st.sampled_from(FRAGMENTS), TEXT), max_size=8).map("".join)
+NAMED = HOSTILE.map(lambda text: "Name " + text)
+LINE = re.compile(r"^\S.*?:\d+: \S")
+FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@contextmanager
+def fresh_site(files: dict[str, str | bytes]) -> Iterator[Path]:
+    # Hypothesis runs many examples per test: each gets its own folder.
+    root = Path(tempfile.mkdtemp(prefix="newsgen-fuzz-"))
+    try:
+        yield write_tree(root, {"newsgen.yaml": CONFIG, **files})
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def assert_errors_are_located(stderr: str) -> None:
+    lines = stderr.splitlines()
+    assert "Traceback" not in stderr
+    assert lines and re.match(r"^build failed: \d+ errors?$", lines[-1]), stderr
+    for line in lines[:-1]:
+        if ": warning: " in line:
+            continue
+        assert LINE.match(line), f"error without file and line: {line!r}"
+
+
+def theme_scripts(out: Path) -> set[str]:
+    """Inline scripts every page of the built-in theme carries (the dark-mode boot script)."""
+    return {
+        text for attrs, text in scan((out / "404.html").read_text(encoding="utf-8")).scripts if not attrs.get("src")
+    }
+
+
+def assert_output_is_safe(out: Path, raw: dict[str, str]) -> None:
+    allowed = theme_scripts(out)
+    for page in out.rglob("*.html"):
+        found = scan(page.read_text(encoding="utf-8"))
+        assert not found.handlers, (page, found.handlers)
+        assert not found.unsafe_urls, (page, found.unsafe_urls)
+        for attrs, text in found.scripts:
+            if attrs.get("type") == "application/ld+json":
+                data = json.loads(text)
+                if isinstance(data, dict) and "headline" in data and "title" in raw:
+                    assert data["headline"] == raw["title"]
+            elif attrs.get("src"):
+                assert attrs["src"].startswith(("/assets/", "https://")), attrs
+            else:
+                assert text in allowed, (page, text[:120])
+    for document in out.rglob("*.xml"):
+        ElementTree.parse(document)
+
+
+def expected(value: str) -> str:
+    return clean_text(value).strip()
+
+
+@FUZZ
+@given(
+    title=NAMED,
+    summary=HOSTILE,
+    location=HOSTILE,
+    alt=NAMED,
+    caption=HOSTILE,
+    credit=HOSTILE,
+    byline=st.lists(NAMED, min_size=1, max_size=3),
+    tags=st.lists(HOSTILE, max_size=3),
+    correction=HOSTILE,
+    page_title=NAMED,
+)
+def test_arbitrary_front_matter_values(
+    title: str,
+    summary: str,
+    location: str,
+    alt: str,
+    caption: str,
+    credit: str,
+    byline: list[str],
+    tags: list[str],
+    correction: str,
+    page_title: str,
+) -> None:
+    front = {
+        "title": title,
+        "date": "2026-01-05T09:00:00+00:00",
+        "byline": byline,
+        "section": "news",
+        "tags": tags,
+        "summary": summary,
+        "location": location,
+        "image": "/media/lead.jpg",
+        "image_alt": alt,
+        "image_caption": caption,
+        "image_credit": credit,
+        "corrections": [{"date": "2026-01-06", "text": correction}],
+    }
+    files: dict[str, str | bytes] = {
+        "content/articles/fuzz.md": "---\n"
+        + yaml.safe_dump(front, allow_unicode=True, sort_keys=False)
+        + "---\nBody.\n",
+        "content/pages/about.md": "---\n" + yaml.safe_dump({"title": page_title}, allow_unicode=True) + "---\nAbout.\n",
+        "content/authors.yaml": yaml.safe_dump(
+            {name: {"bio": summary, "role": location} for name in byline if name}, allow_unicode=True
+        ),
+    }
+    with fresh_site(files) as root:
+        result = run("build", str(root), "--out", str(root / "public"))
+        event("built" if result.code == 0 else "reported errors")
+        if result.code != 0:
+            assert result.code == 1
+            assert_errors_are_located(result.stderr)
+            return
+        out = root / "public"
+        assert_output_is_safe(out, {"title": expected(title)})
+        article = next(out.glob("news/2026/01/05/*/index.html")).read_text(encoding="utf-8")
+        heading = article.split("<title>", 1)[1].split("</title>", 1)[0]
+        assert html.unescape(heading).startswith(expected(title))
+
+
+MARKDOWN = st.lists(
+    st.one_of(
+        st.sampled_from(FRAGMENTS),
+        TEXT,
+        st.sampled_from(("\n\n", "\n- ", "\n1. ", "\n> ", "\n## ", "\n    ", "\n```\n", "\n| a | b |\n|---|---|\n")),
+    ),
+    max_size=40,
+).map("".join)
+
+
+@FUZZ
+@given(body=MARKDOWN)
+def test_arbitrary_markdown_bodies(body: str) -> None:
+    text = "---\ntitle: Fuzzed body\ndate: 2026-01-05\nbyline: A\nsection: news\n---\n" + body
+    with fresh_site({"content/articles/body.md": text}) as root:
+        result = run("build", str(root), "--out", str(root / "public"))
+        event("built" if result.code == 0 else "reported errors")
+        if result.code != 0:
+            assert result.code == 1
+            assert_errors_are_located(result.stderr)
+            return
+        assert_output_is_safe(root / "public", {"title": "Fuzzed body"})
+
+
+YAML_LINES = st.lists(
+    st.one_of(
+        st.sampled_from(
+            (
+                "title: T",
+                "date: 2026-01-05",
+                "byline: A",
+                "section: news",
+                "on: yes",
+                "1: x",
+                "title: 1984",
+                "title: NO",
+                "title:",
+                "tags: [a, *x]",
+                "x: &x [1, 2]",
+                "y: *x",
+                "- item",
+                "  indented: value",
+                "\tdate: tab",
+                "key: 'unclosed",
+                "? complex",
+                "!!python/object:os.system ls",
+                "summary: !!binary aGVsbG8=",
+                "corrections: {date: x}",
+                "<<: {title: merged}",
+                "---",
+                "...",
+                "",
+            )
+        ),
+        TEXT,
+    ),
+    max_size=12,
+).map("\n".join)
+
+
+@FUZZ
+@given(block=YAML_LINES, closed=st.booleans())
+def test_arbitrary_front_matter_text_never_gives_a_traceback(block: str, closed: bool) -> None:
+    text = "---\n" + block + ("\n---\nBody.\n" if closed else "\nBody.\n")
+    with fresh_site({"content/articles/raw.md": text}) as root:
+        result = run("build", str(root), "--out", str(root / "public"))
+        event("built" if result.code == 0 else "reported errors")
+        if result.code != 0:
+            assert result.code == 1, result.stderr
+            assert_errors_are_located(result.stderr)
