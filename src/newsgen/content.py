@@ -124,10 +124,20 @@ def render_body(path: Path, source: Source, renderer: MarkdownRenderer) -> Rende
 
 
 def safe_url(url: str) -> bool:
-    """An http(s), mailto or site-relative URL (never javascript:, data: or a bare //host)."""
+    """An http(s), mailto or site-relative URL (never javascript:, data: or a bare //host).
+
+    Browsers drop tabs and newlines inside URLs and read a backslash as a slash,
+    so ``/\\evil.example`` or ``/<tab>/evil.example`` would lead off the site:
+    whitespace, controls and backslashes are refused everywhere.
+    """
+    if not url or any(char.isspace() or char == "\\" or ord(char) < 32 for char in url):
+        return False
     if url.startswith("/"):
         return not url.startswith("//")
-    return urlsplit(url).scheme in ("http", "https", "mailto")
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https"):
+        return bool(parts.hostname)
+    return parts.scheme == "mailto"
 
 
 def parse_datetime(fields: FieldReader, key: str, timezone: ZoneInfo, *, required: bool = False) -> datetime | None:

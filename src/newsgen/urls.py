@@ -17,9 +17,14 @@ _WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)$", re.IGNORECASE
 
 
 def slugify(text: str) -> str:
-    """Lower-case words joined by hyphens; letters of every script are kept."""
+    """Lower-case words joined by hyphens; letters of every script are kept.
+
+    A name Windows reserves for a device (``con``, ``nul``, ``com1``...) gets a
+    trailing hyphen, so a tag or an author called "Con" still has a folder.
+    """
     normalised = _APOSTROPHES.sub("", unicodedata.normalize("NFKC", text).casefold())
-    return _NOT_WORD.sub("-", normalised.replace("_", "-")).strip("-")
+    slug = _NOT_WORD.sub("-", normalised.replace("_", "-")).strip("-")
+    return f"{slug}-" if _WINDOWS_RESERVED.match(slug) else slug
 
 
 def slug_problem(slug: str) -> str | None:

@@ -103,6 +103,10 @@ def _text_of(html: str) -> str:
         ("image", "//evil.example/x.jpg"),
         ("image", " JavaScript:alert(1)"),
         ("image", "vbscript:msgbox"),
+        ("image", "/\\evil.example/x.jpg"),
+        ("image", "/\t/evil.example/x.jpg"),
+        ("image", "http:evil.example"),
+        ("image", "https:///x.jpg"),
     ],
 )
 def test_unsafe_image_url_is_an_error_at_its_line(tmp_path: Path, key: str, value: str) -> None:
@@ -110,7 +114,7 @@ def test_unsafe_image_url_is_an_error_at_its_line(tmp_path: Path, key: str, valu
     root = site(tmp_path, {"bad.md": text})
     result = build(root)
     assert result.code == 1
-    assert "bad.md:7: 'image' must be an http(s) URL" in result.stderr
+    assert "bad.md:6: 'image' must be an http(s) URL" in result.stderr
     assert not (root / "public").exists()
 
 
@@ -143,6 +147,10 @@ HOSTILE_BODY = f"""Intro paragraph.
 
 <iframe src="https://www.youtube-nocookie.com/embed/abc" width="560" height="315"></iframe>
 
+<iframe src="https://evil.example\\@www.youtube-nocookie.com/embed/x"></iframe>
+<iframe src="https://user@www.youtube-nocookie.com/embed/y"></iframe>
+<iframe src="https://evil.example/?www.youtube-nocookie.com"></iframe>
+
 <svg><script>{MARKER}</script></svg><math><mtext><style>x</style></mtext></math>
 
 <form action="https://evil.example/"><input name="q"></form>
@@ -174,6 +182,7 @@ def test_raw_html_in_bodies_is_sanitised_but_article_markup_stays(tmp_path: Path
     for tag in ("form", "input", "object", "embed", "svg", "math", "style"):
         assert tag not in found.tags, tag
     assert "www.youtube-nocookie.com/embed/abc" in page
+    assert "embed/x" not in page and "embed/y" not in page
     assert "evil.example" not in page
     assert "position:fixed" not in page
 

@@ -175,12 +175,15 @@ def test_nul_and_controls_in_a_slug_are_dropped(tmp_path: Path) -> None:
     assert (root / "public/news/2026/01/05/nulinside/index.html").is_file()
 
 
-def test_reserved_file_name_gives_an_error(tmp_path: Path) -> None:
-    root = site(tmp_path, {"con.md": article(), "aux.md": article()})
+def test_reserved_names_in_file_names_tags_and_bylines_get_a_safe_folder(tmp_path: Path) -> None:
+    text = "---\ntitle: T\ndate: 2026-01-05\nbyline: Con\nsection: news\ntags: [NUL, aux]\n---\nx\n"
+    root = site(tmp_path, {"con.md": text})
     result = build(root)
-    assert result.code == 1
-    assert "con.md:1: file name gives no usable slug" in result.stderr
-    assert "aux.md:1: file name gives no usable slug" in result.stderr
+    assert result.code == 0, result.stderr
+    out = root / "public"
+    for folder in ("news/2026/01/05/con-", "authors/con-", "tags/nul-", "tags/aux-"):
+        assert (out / folder / "index.html").is_file(), folder
+    assert not (out / "authors/con").exists()
 
 
 def test_hidden_files_are_ignored(tmp_path: Path) -> None:
