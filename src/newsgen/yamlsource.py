@@ -26,9 +26,38 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+# Bidirectional embeddings, overrides and isolates, each with the character that ends it.
+_BIDI_CLOSERS = {
+    "\u202a": "\u202c",
+    "\u202b": "\u202c",
+    "\u202d": "\u202c",
+    "\u202e": "\u202c",
+    "\u2066": "\u2069",
+    "\u2067": "\u2069",
+    "\u2068": "\u2069",
+}
+
+
 def clean_text(text: str) -> str:
     """``text`` without the control characters that no page or feed can hold (tab and newline stay)."""
     return _CONTROL.sub("", text)
+
+
+def clean_field(text: str) -> str:
+    """A YAML string made safe to place anywhere: controls dropped, bidi overrides closed.
+
+    Right-to-left text needs its bidi characters, so they stay; an override or
+    isolate left open is closed at the end of the value, so it cannot reorder
+    the text that follows it on the page (the rest of a byline, a menu).
+    """
+    text = clean_text(text)
+    open_ones: list[str] = []
+    for char in text:
+        if char in _BIDI_CLOSERS:
+            open_ones.append(_BIDI_CLOSERS[char])
+        elif open_ones and char == open_ones[-1]:
+            open_ones.pop()
+    return text + "".join(reversed(open_ones))
 
 
 class YamlMap(dict[str, Any]):
@@ -105,7 +134,7 @@ def _construct_text(loader: _StrictLoader, node: yaml.ScalarNode) -> str:
             node.start_mark.line + 1 + loader.line_offset,
             f"text holds a lone surrogate (\\u{ord(match.group()):04x}), which is no character; remove the escape",
         )
-    return clean_text(value)
+    return clean_field(value)
 
 
 _StrictLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)

@@ -22,7 +22,7 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from newsgen.yamlsource import clean_text
+from newsgen.yamlsource import clean_field
 from tests.hostile.sitekit import CONFIG, run, scan, write_tree
 
 FRAGMENTS = (
@@ -125,7 +125,7 @@ def assert_output_is_safe(out: Path, raw: dict[str, str]) -> None:
 
 
 def expected(value: str) -> str:
-    return clean_text(value).strip()
+    return clean_field(value).strip()
 
 
 @FUZZ

@@ -93,6 +93,16 @@ def test_dates_in_text_fields_stay_text(tmp_path: Path) -> None:
     assert "<title>2026-01-05" in page
 
 
+def test_an_open_bidi_override_is_closed_at_the_end_of_its_field(tmp_path: Path) -> None:
+    text = '---\ntitle: T\ndate: 2026-01-05\nbyline: ["\u202eevil", "Next Person"]\nsection: news\n---\nBody.\n'
+    root = site(tmp_path, {"bidi.md": text})
+    result = build(root)
+    assert result.code == 0, result.stderr
+    page = (root / "public/news/2026/01/05/bidi/index.html").read_text(encoding="utf-8")
+    assert "\u202eevil\u202c" in page
+    assert page.count("\u202e") == page.count("\u202eevil\u202c")
+
+
 def test_control_characters_are_dropped_and_bidi_marks_kept(tmp_path: Path) -> None:
     text = (
         '---\ntitle: "Head\\x01line \\x1b[31m\\u202eevil\\u202c \\x7f\\u0085end"\n'
