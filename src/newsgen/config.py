@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .errors import BuildFailed, ConfigError, SourceLocation
 from .models import Section
 from .urls import permalink_problem, slug_problem
-from .yamlsource import FieldReader, YamlMap, load_yaml
+from .yamlsource import FieldReader, YamlMap, load_yaml, shown
 
 CONFIG_FILE = "newsgen.yaml"
 RESERVED_SECTION_KEYS = ("tags", "authors", "archive", "assets", "page", "feed.xml")
@@ -229,7 +229,7 @@ def _sections(fields: FieldReader) -> tuple[Section, ...]:
             item = YamlMap(key=item, title=item.replace("-", " ").title())
             item.line, item.key_lines = fields.line_of("sections"), {}
         if not isinstance(item, YamlMap):
-            fields.fail("sections", f"each section must be {{key, title}}, not {item!r}")
+            fields.fail("sections", f"each section must be {{key, title}}, not {shown(item)}")
             continue
         entry = FieldReader(item, fields.path, ConfigError, "sections.")
         entry.errors = fields.errors

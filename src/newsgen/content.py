@@ -23,7 +23,7 @@ from .errors import BuildFailed, ContentError, NewsgenError, SourceLocation
 from .markup import MarkdownRenderer, MarkupProblem, Rendered, plain_summary
 from .models import Article, Author, CopiedFile, Correction, LeadImage, Link, Page, SiteContent
 from .urls import article_url, page_url, slug_problem, slugify
-from .yamlsource import FieldReader, YamlMap, clean_text, closest, load_yaml
+from .yamlsource import FieldReader, YamlMap, clean_text, closest, load_yaml, shown
 
 ARTICLE_KEYS = (
     "title",
@@ -150,7 +150,7 @@ def parse_datetime(fields: FieldReader, key: str, timezone: ZoneInfo, *, require
     if isinstance(value, int | float) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
-        fields.fail(key, f"'{key}' must be a date such as 2025-10-28 or 2025-10-28T09:30:00+05:00, not {value!r}")
+        fields.fail(key, f"'{key}' must be a date such as 2025-10-28 or 2025-10-28T09:30:00+05:00, not {shown(value)}")
         return None
     text = value.strip()
     try:
@@ -201,7 +201,7 @@ def _corrections(fields: FieldReader) -> tuple[Correction, ...]:
     corrections = []
     for item in raw:
         if not isinstance(item, YamlMap):
-            fields.fail("corrections", f"each correction must be {{date, text}}, not {item!r}")
+            fields.fail("corrections", f"each correction must be {{date, text}}, not {shown(item)}")
             continue
         entry = FieldReader(item, fields.path, ContentError, "corrections.")
         entry.errors = fields.errors

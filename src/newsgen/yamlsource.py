@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import difflib
 import re
+import reprlib
 from pathlib import Path
 from typing import Any
 
 import yaml
 from yaml.events import AliasEvent
-from yaml.nodes import MappingNode, Node
+from yaml.nodes import CollectionNode, MappingNode, Node
 
 from .errors import NewsgenError, SourceLocation
 
 MAX_ALIASES = 100
+# Aliases are shared, not copied, when read; but anything that walks the value
+# (a check, an error message) sees it expanded, so the expanded size is bounded.
+MAX_EXPANDED_NODES = 100_000
+MAX_DEPTH = 50
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = _SHOWN.maxother = 80
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 # Characters no HTML page or XML feed may carry: C0 controls but tab and newline,
 # DEL, C1 controls and the two non-characters. They are dropped from all text.
@@ -77,9 +84,37 @@ class _Problem(Exception):
         self.message = message
 
 
+def shown(value: object) -> str:
+    """``repr(value)`` cut short, for error messages about values of any size."""
+    return _SHOWN.repr(value)
+
+
+def _expanded_size(root: Node) -> int:
+    """How many nodes ``root`` has with every alias expanded (each shared node counted once per use)."""
+    sizes: dict[int, int] = {}
+    pending: list[tuple[Node, bool]] = [(root, False)]
+    while pending:
+        node, children_done = pending.pop()
+        if id(node) in sizes:
+            continue
+        if not isinstance(node, CollectionNode):
+            sizes[id(node)] = 1
+            continue
+        children: list[Node] = (
+            [part for pair in node.value for part in pair] if isinstance(node, MappingNode) else list(node.value)
+        )
+        if children_done:
+            sizes[id(node)] = 1 + sum(sizes.get(id(child), 0) for child in children)
+        else:
+            pending.append((node, True))
+            pending.extend((child, False) for child in children if id(child) not in sizes)
+    return sizes[id(root)]
+
+
 class _StrictLoader(yaml.SafeLoader):
     line_offset = 0
     aliases_seen = 0
+    depth = 0
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
         if self.check_event(AliasEvent):
@@ -87,7 +122,23 @@ class _StrictLoader(yaml.SafeLoader):
             if self.aliases_seen > MAX_ALIASES:
                 mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
                 raise _Problem(mark.line + 1, f"more than {MAX_ALIASES} YAML aliases; refusing to expand them")
-        return super().compose_node(parent, index)
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise _Problem(mark.line + 1, f"YAML nested more than {MAX_DEPTH} levels deep")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def get_single_node(self) -> Node | None:
+        node = super().get_single_node()
+        if node is not None and _expanded_size(node) > MAX_EXPANDED_NODES:
+            raise _Problem(
+                node.start_mark.line + 1,
+                f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} values; refusing to expand them",
+            )
+        return node
 
 
 _StrictLoader.yaml_implicit_resolvers = {
@@ -168,6 +219,8 @@ def load_yaml(
         raise error(SourceLocation(path, line), f"YAML does not parse: {message}") from None
     except yaml.YAMLError as exc:
         raise error(SourceLocation(path, line_offset + 1 or None), f"YAML does not parse: {exc}") from None
+    except RecursionError:
+        raise error(SourceLocation(path, line_offset + 1 or None), "YAML is nested too deeply to read") from None
     finally:
         loader.dispose()
 
@@ -232,7 +285,7 @@ class FieldReader:
         if not isinstance(value, str):
             self.fail(
                 key,
-                f"'{self.name(key)}' must be text, but YAML read {_describe(value)} ({value!r}); put it in quotes",
+                f"'{self.name(key)}' must be text, but YAML read {_describe(value)} ({shown(value)}); put it in quotes",
             )
             return default
         stripped: str = value.strip()
@@ -245,7 +298,7 @@ class FieldReader:
         if value is None:
             return default
         if not isinstance(value, bool):
-            self.fail(key, f"'{self.name(key)}' must be true or false, not {value!r}")
+            self.fail(key, f"'{self.name(key)}' must be true or false, not {shown(value)}")
             return default
         return value
 
@@ -254,7 +307,7 @@ class FieldReader:
         if value is None:
             return default
         if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(key, f"'{self.name(key)}' must be a whole number, not {value!r}")
+            self.fail(key, f"'{self.name(key)}' must be a whole number, not {shown(value)}")
             return default
         if value < minimum:
             self.fail(key, f"'{self.name(key)}' must be at least {minimum}, not {value}")
@@ -274,7 +327,7 @@ class FieldReader:
             return ()
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
-            self.fail(key, f"'{self.name(key)}' must be text or a list of texts, not {value!r}")
+            self.fail(key, f"'{self.name(key)}' must be text or a list of texts, not {shown(value)}")
             return ()
         cleaned = tuple(item.strip() for item in items if item.strip())
         if required and not cleaned:

@@ -51,6 +51,21 @@ CASES = {
         None,
         "YAML aliases; refusing to expand them",
     ),
+    "laughs-with-few-aliases": (
+        "---\ntitle: T\n"
+        + GOOD
+        + "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+        + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(8))
+        + "tags: *i\n---\nBody.\n",
+        2,
+        "YAML aliases expand to more than 100,000 values",
+    ),
+    "deep-flow-nesting": ("---\ntitle: " + "[" * 3000 + "\n" + GOOD + "---\nBody.\n", 2, "nested more than 50 levels"),
+    "deep-block-nesting": (
+        "---\ntitle: T\n" + "".join("  " * i + f"k{i}:\n" for i in range(300)) + "---\nBody.\n",
+        52,
+        "nested more than 50 levels",
+    ),
     "lone-surrogate": ('---\ntitle: "bad \\ud800 escape"\n' + GOOD + "---\nBody.\n", 2, "lone surrogate"),
     "tab-indentation": ("---\ntitle: T\n\tdate: 2026-01-05\n---\nBody.\n", 3, "YAML does not parse"),
     "unquoted-colon": ("---\ntitle: Budget: the verdict: now\n" + GOOD + "---\nBody.\n", 2, "YAML does not parse"),
