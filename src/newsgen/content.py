@@ -50,6 +50,8 @@ ARTICLE_KEYS = (
 PAGE_KEYS = ("title", "summary", "slug", "lang", "dir", "draft")
 AUTHOR_KEYS = ("bio", "photo", "role", "links", "slug")
 MAX_SOURCE_BYTES = 2_000_000
+# A day's margin from datetime's own limits, so that moving a date between time zones cannot overflow.
+MIN_YEAR, MAX_YEAR = 2, 9998
 _BOUNDARY = YAMLHandler.FM_BOUNDARY
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 
@@ -155,15 +157,20 @@ def parse_datetime(fields: FieldReader, key: str, timezone: ZoneInfo, *, require
     text = value.strip()
     try:
         if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time(), timezone)
-        parsed = datetime.fromisoformat(text)
+            parsed = datetime.combine(date.fromisoformat(text), time(), timezone)
+        else:
+            parsed = datetime.fromisoformat(text)
+            parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone)
     except ValueError as exc:
         reason = str(exc) if "out of range" in str(exc) or "must be in" in str(exc) else "not a date"
         fields.fail(
             key, f"'{key}' is not a valid date: '{text}' ({reason}; write 2025-10-28 or 2025-10-28T09:30:00+05:00)"
         )
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone)
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        fields.fail(key, f"'{key}' is out of range: '{text}' (years {MIN_YEAR} to {MAX_YEAR})")
+        return None
+    return parsed
 
 
 def _language(fields: FieldReader) -> tuple[str, str]:

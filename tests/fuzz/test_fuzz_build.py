@@ -260,3 +260,33 @@ def test_arbitrary_front_matter_text_never_gives_a_traceback(block: str, closed:
         if result.code != 0:
             assert result.code == 1, result.stderr
             assert_errors_are_located(result.stderr)
+
+
+DATES = st.one_of(
+    st.datetimes(timezones=st.one_of(st.none(), st.timezones())).map(lambda moment: moment.isoformat()),
+    st.dates().map(lambda day: day.isoformat()),
+    st.integers(),
+    TEXT,
+)
+
+
+@FUZZ
+@given(published=DATES, updated=DATES, corrected=DATES)
+def test_arbitrary_dates_never_give_a_traceback(published: object, updated: object, corrected: object) -> None:
+    front = {
+        "title": "Dated",
+        "date": published,
+        "updated": updated,
+        "byline": "A",
+        "section": "news",
+        "corrections": [{"date": corrected, "text": "Fixed."}],
+    }
+    text = "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---\nBody.\n"
+    with fresh_site({"content/articles/dated.md": text}) as root:
+        result = run("build", str(root), "--out", str(root / "public"), "--future")
+        event("built" if result.code == 0 else "reported errors")
+        if result.code != 0:
+            assert result.code == 1, result.stderr
+            assert_errors_are_located(result.stderr)
+        else:
+            assert_output_is_safe(root / "public", {"title": "Dated"})

@@ -66,6 +66,16 @@ CASES = {
         52,
         "nested more than 50 levels",
     ),
+    "date-year-one": (
+        "---\ntitle: T\ndate: 0001-01-01T00:00:00+05:00\nbyline: A\nsection: news\n---\nB.\n",
+        3,
+        "out of range",
+    ),
+    "date-year-9999": (
+        "---\ntitle: T\ndate: 9999-12-31T23:59:59-05:00\nbyline: A\nsection: news\n---\nB.\n",
+        3,
+        "out of range",
+    ),
     "lone-surrogate": ('---\ntitle: "bad \\ud800 escape"\n' + GOOD + "---\nBody.\n", 2, "lone surrogate"),
     "tab-indentation": ("---\ntitle: T\n\tdate: 2026-01-05\n---\nBody.\n", 3, "YAML does not parse"),
     "unquoted-colon": ("---\ntitle: Budget: the verdict: now\n" + GOOD + "---\nBody.\n", 2, "YAML does not parse"),
