@@ -26,7 +26,9 @@ class NewsgenError(Exception):
         self.message = message
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.message}" if self.location else self.message
+        # One problem, one line: a newline quoted from the input must not start a line of its own.
+        message = self.message.replace("\r", "\\r").replace("\n", "\\n")
+        return f"{self.location}: {message}" if self.location else message
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.location, self.message))

@@ -89,6 +89,10 @@ class MarkupProblem(Exception):
         self.line = line
         self.message = message
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Rendering may run in a worker process: the problem must survive pickling.
+        return (type(self), (self.line, self.message))
+
 
 class _OutOfTime(BaseException):
     """Raised by the alarm inside the converter; a BaseException so no ``except Exception`` swallows it."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+import signal
 import time
 from pathlib import Path
 
@@ -79,8 +81,6 @@ def test_time_limit_stops_a_slow_body_and_the_renderer_keeps_working() -> None:
 
 
 def test_time_limit_restores_an_outer_alarm() -> None:
-    import signal
-
     fired: list[int] = []
     previous = signal.signal(signal.SIGALRM, lambda signum, frame: fired.append(signum))
     try:
@@ -102,3 +102,8 @@ def test_converter_crash_is_an_error_naming_the_file(tmp_path: Path) -> None:
     result = build(root)
     assert "Traceback" not in result.stderr
     assert result.code == 0 or "deep.md:" in result.stderr
+
+
+def test_a_markup_problem_survives_a_worker_process() -> None:
+    problem = pickle.loads(pickle.dumps(MarkupProblem(3, "too deep")))
+    assert (problem.line, problem.message) == (3, "too deep")

@@ -349,10 +349,11 @@ def test_hostile_title_cannot_break_out_of_any_output(built: Path) -> None:
     (block,) = page.json_ld
     assert "</script" not in block.lower() and "<!--" not in block and "&" not in block
     data = json.loads(block)
-    assert data["headline"] == HOSTILE_TITLE  # JSON carries even the control characters, escaped
+    # Control characters are dropped when the front-matter is read, so every output carries the same title.
+    assert data["headline"] == HOSTILE_TITLE.replace("\x01", "").replace("\x0b", "")
     assert data["keywords"] == ['<script>alert("x")</script>', "a & b"]
     assert data["description"] == "A summary with </script> and <!-- and & in it."
-    assert page.one("og:title") == HOSTILE_TITLE
+    assert page.one("og:title") == HOSTILE_TITLE.replace("\x01", "").replace("\x0b", "")
     assert page.all("article:tag") == ['<script>alert("x")</script>', "a & b"]
     assert html.count("<script") == html.count("</script>")  # no tag was opened or closed by the content
     for feed in ("feed.xml", "sport/feed.xml", "authors/tariq-mehmood/feed.xml"):
