@@ -79,6 +79,7 @@ class PageScan(HTMLParser):
     handlers: list[tuple[str, str, str | None]] = field(default_factory=list)
     unsafe_urls: list[tuple[str, str, str]] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
     _script: dict[str, str | None] | None = None
     _script_text: list[str] = field(default_factory=list)
 
@@ -95,6 +96,11 @@ class PageScan(HTMLParser):
                 self.unsafe_urls.append((tag, name, value))
         if tag == "script":
             self._script, self._script_text = dict(attrs), []
+        if tag == "meta":
+            values = dict(attrs)
+            name = values.get("property") or values.get("name")
+            if name and values.get("content") is not None:
+                self.meta[name] = values["content"] or ""
 
     def handle_data(self, data: str) -> None:
         if self._script is not None:

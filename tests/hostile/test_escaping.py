@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ElementTree
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from .sitekit import build, check_output, scan, site, write_tree
 
 MARKER = "PWNED"
+ATOM = "{http://www.w3.org/2005/Atom}"
 PAYLOADS = (
     f"</title><script>alert('{MARKER}')</script>",
     f'"><img src=x onerror=alert("{MARKER}")>',
@@ -78,6 +80,16 @@ def test_front_matter_fields_are_escaped_in_every_page(tmp_path: Path, payload: 
     assert payload in _text_of(article_page)
     title = article_page.split("<title>", 1)[1].split("</title>", 1)[0]
     assert "<" not in title
+    # Every other context carries the same text back: meta tags, JSON-LD, the feed, the sitemap.
+    found = scan(article_page)
+    assert payload in found.meta.values()
+    for attrs, text in found.scripts:
+        if attrs.get("type") == "application/ld+json":
+            assert json.loads(text)["headline"] == payload
+    feed = ElementTree.parse(out / "feed.xml").getroot()
+    titles = [entry.findtext(f"{ATOM}title") for entry in feed.iter(f"{ATOM}entry")]
+    assert payload in titles
+    ElementTree.parse(out / "sitemap.xml")
 
 
 class _Text(HTMLParser):
