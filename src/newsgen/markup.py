@@ -77,6 +77,25 @@ _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 # the known cases up front with a message; the time limit is the backstop for
 # the rest. Both are far beyond what an article needs.
 MAX_NESTING = 50
+# Ids the theme's pages and scripts rely on: an element of the body holding one
+# would take over the skip link's target or a script's global (window.adsbygoogle).
+# A heading that would get one ("## Main") gets "_1" after it instead.
+RESERVED_IDS = frozenset(
+    {
+        "main",
+        "comments-title",
+        "corrections-title",
+        "latest-title",
+        "lead-title",
+        "profile-name",
+        "related-title",
+        "toc-title",
+        "disqus_thread",
+        "disqus_config",
+        "adsbygoogle",
+        "giscus",
+    }
+)
 MAX_BRACKETS_PER_BLOCK = 500
 TIME_LIMIT_SECONDS = 10.0
 
@@ -155,14 +174,9 @@ class Rendered:
     subsections: tuple[SubSection, ...]
 
 
-# Ids the built-in theme gives to elements around an article body: a heading
-# such as "## Main" must not take one, or the page would hold it twice.
-THEME_IDS = frozenset({"main", "toc-title", "related-title", "corrections-title", "comments-title"})
-
-
 def _heading_id(text: str, separator: str) -> str:
     slug = slugify(text) or "section"
-    return f"{slug}_1" if slug in THEME_IDS else slug
+    return f"{slug}_1" if slug in RESERVED_IDS else slug
 
 
 def _flatten(tokens: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -244,6 +258,8 @@ class MarkdownRenderer:
             return value if allowed else None
         if attribute == "style":
             return value if _STYLE_ALIGN.match(value) else None
+        if attribute == "id" and value.strip().casefold() in RESERVED_IDS:
+            return None
         return value
 
 

@@ -222,3 +222,14 @@ def test_trusted_html_keeps_raw_html_only_when_the_site_opts_in(tmp_path: Path) 
     assert f"<script>window.{MARKER} = 1</script>" in page.read_text(encoding="utf-8")
     # The checker the other tests rely on sees a script that came from content.
     assert any("script from content" in problem for problem in check_output(root / "public", MARKER))
+
+
+def test_body_ids_cannot_take_over_the_themes_ids_or_script_globals(tmp_path: Path) -> None:
+    body = '## Main\n\nText.\n\n<a id="adsbygoogle">x</a> <span id="MAIN">y</span> <p id="disqus_thread">z</p> <b id="fine">ok</b>\n'
+    root = site(tmp_path, {"ids.md": "---\ntitle: T\ndate: 2026-01-05\nbyline: A\nsection: news\n---\n" + body})
+    assert build(root).code == 0
+    page = (root / "public/news/2026/01/05/ids/index.html").read_text(encoding="utf-8")
+    assert page.count('id="main"') == 1
+    assert 'id="main_1"' in page
+    assert 'id="adsbygoogle"' not in page and 'id="MAIN"' not in page and 'id="disqus_thread"' not in page
+    assert 'id="fine"' in page
