@@ -8,6 +8,7 @@ the start of the next build. Every path is checked to stay inside the output.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import errno
@@ -90,11 +91,19 @@ def recover(out: Path) -> None:
     retired, staging = _retired(out), _staging(out)
     if retired.exists():
         if out.exists():
-            shutil.rmtree(retired)
+            _remove(retired)
         else:
             os.rename(retired, out)
-    if staging.exists():
-        shutil.rmtree(staging)
+    if staging.exists() or staging.is_symlink():
+        _remove(staging)
+
+
+def _remove(path: Path) -> None:
+    """Delete a leftover folder, or only the link when it is a symlink (never what it points to)."""
+    if path.is_symlink() or not path.is_dir():
+        path.unlink()
+    else:
+        shutil.rmtree(path)
 
 
 def _target(root: Path, relative: str) -> Path:
@@ -106,9 +115,12 @@ def _target(root: Path, relative: str) -> Path:
 
 def write_site(out: Path, files: Iterable[OutputFile], copies: Iterable[CopiedFile]) -> int:
     """Write the whole site into ``out`` at once; return how many files it holds."""
-    recover(out)
+    if out.is_symlink():
+        # Swapping would replace the link itself; the site belongs where it points.
+        out = out.resolve()
     staging = _staging(out)
     try:
+        recover(out)
         staging.mkdir(parents=True)
         count = _fill(staging, files, copies)
         (staging / MARKER).write_text("built by newsgen; this folder is replaced whole on every build\n")
@@ -124,7 +136,9 @@ def write_site(out: Path, files: Iterable[OutputFile], copies: Iterable[CopiedFi
             shutil.rmtree(_retired(out), ignore_errors=True)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        recover(out)
+        # Best effort: what cannot be put right now is put right by the next build.
+        with contextlib.suppress(OSError):
+            recover(out)
         raise OutputError(
             SourceLocation(Path(exc.filename or out)), f"cannot write the site: {exc.strerror or exc}"
         ) from None

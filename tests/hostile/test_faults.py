@@ -205,3 +205,26 @@ def test_full_disk_gives_a_clear_error_and_keeps_the_old_site(tmp_path: Path) ->
     assert "Traceback" not in report["second_err"]
     assert report["same"]
     assert report["leftovers"] == []
+
+
+def test_output_folder_behind_a_symlink_is_written_where_the_link_points(tmp_path: Path) -> None:
+    root = site(tmp_path / "site", {"a.md": article()})
+    (tmp_path / "www").mkdir()
+    link = tmp_path / "public"
+    link.symlink_to(tmp_path / "www")
+    for _ in range(2):
+        result = run("build", str(root), "--out", str(link))
+        assert result.code == 0, result.stderr
+        assert link.is_symlink()
+        assert (tmp_path / "www/index.html").is_file()
+        assert leftovers(link) == [] and leftovers(tmp_path / "www") == []
+
+
+def test_a_symlink_left_where_the_staging_folder_goes_is_removed_not_followed(tmp_path: Path) -> None:
+    root = site(tmp_path / "site", {"a.md": article()})
+    keep = write_tree(tmp_path / "keep", {"precious.txt": "keep me"})
+    (root / ".public.newsgen-staging").symlink_to(keep)
+    result = build(root)
+    assert result.code == 0, result.stderr
+    assert (keep / "precious.txt").read_text() == "keep me"
+    assert leftovers(root / "public") == []
