@@ -105,11 +105,14 @@ def split_source(path: Path, text: str) -> Source:
         data = YamlMap()
         data.line, data.key_lines = 1, {}
     if not isinstance(data, YamlMap):
-        raise ContentError(
-            SourceLocation(path, 2),
-            f"front-matter (lines 2 to {closing_line - 1}) must be a mapping of 'key: value' lines; "
-            "a file that opens with a '---' rule needs its front-matter before the rule",
-        )
+        message = "front-matter must be a mapping of 'key: value' lines"
+        if isinstance(data, str):
+            # Plain text between two '---' lines: most likely a body that opens with a rule.
+            message += (
+                f" (lines 2 to {closing_line - 1} read as text; "
+                "a file that opens with a '---' rule needs its front-matter before the rule)"
+            )
+        raise ContentError(SourceLocation(path, 2), message)
     rest = text[closing.end() :]
     body = rest.lstrip("\n")
     body_line = text.count("\n", 0, len(text) - len(body)) + 1

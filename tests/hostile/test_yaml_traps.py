@@ -11,7 +11,11 @@ from .sitekit import build, site
 GOOD = "date: 2026-01-05\nbyline: A\nsection: news\n"
 
 CASES = {
-    "list-not-mapping": ("---\n- title\n- date\n---\nBody.\n", 2, "front-matter (lines 2 to 3) must be a mapping"),
+    "list-not-mapping": (
+        "---\n- title\n- date\n---\nBody.\n",
+        2,
+        "front-matter must be a mapping of 'key: value' lines",
+    ),
     "scalar-not-mapping": ("---\njust a sentence\n---\nBody.\n", 2, "must be a mapping"),
     "key-on": ("---\ntitle: T\n" + GOOD + "on: yes\n---\nBody.\n", 6, "key 'on' was read by YAML as a boolean"),
     "key-yes": ("---\ntitle: T\n" + GOOD + "yes: 1\n---\nBody.\n", 6, "key 'yes' was read by YAML as a boolean"),
