@@ -290,3 +290,68 @@ def test_arbitrary_dates_never_give_a_traceback(published: object, updated: obje
             assert_errors_are_located(result.stderr)
         else:
             assert_output_is_safe(root / "public", {"title": "Dated"})
+
+
+URL_PARTS = st.sampled_from(
+    (
+        "/",
+        "//",
+        "\\",
+        "/\\",
+        "http:",
+        "https://",
+        "javascript:",
+        "JaVaScRiPt:",
+        "data:",
+        "mailto:",
+        "evil.example",
+        "@",
+        "%2F",
+        "\t",
+        "\n",
+        " ",
+        "\x00",
+        "#",
+        "?",
+        "&#x3a;",
+        "media/x.jpg",
+    )
+)
+URLS = st.tuples(
+    st.sampled_from(("", "/", "/media/", "https://example.org/", "http://example.org", "mailto:")),
+    st.lists(st.one_of(URL_PARTS, TEXT), max_size=4).map("".join),
+).map("".join)
+
+
+def _off_site(url: str) -> bool:
+    """A URL a browser would take to another site or run as script, unless it is plain http(s)."""
+    lowered = url.strip().lower()
+    if lowered.startswith(("http://", "https://", "mailto:")):
+        return False
+    return lowered.startswith(("//", "/\\", "\\")) or ":" in lowered.split("/", 1)[0]
+
+
+@FUZZ
+@given(url=URLS, place=st.sampled_from(("image", "photo", "link")))
+def test_arbitrary_urls_are_refused_or_stay_on_safe_schemes(url: str, place: str) -> None:
+    safe = "/media/x.jpg"
+    front = {"title": "T", "date": "2026-01-05", "byline": "Sana Mirza", "section": "news"}
+    front |= {"image": url if place == "image" else safe, "image_alt": "A picture"}
+    links = {"Site": url if place == "link" else "https://example.org/"}
+    authors = {"Sana Mirza": {"photo": url if place == "photo" else safe, "links": links}}
+    files: dict[str, str | bytes] = {
+        "content/articles/urls.md": "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---\nB.\n",
+        "content/authors.yaml": yaml.safe_dump(authors, allow_unicode=True),
+    }
+    with fresh_site(files) as root:
+        result = run("build", str(root), "--out", str(root / "public"))
+        event("built" if result.code == 0 else "reported errors")
+        if result.code != 0:
+            assert result.code == 1, result.stderr
+            assert_errors_are_located(result.stderr)
+            return
+        out = root / "public"
+        assert_output_is_safe(out, {"title": "T"})
+        for page in (out / "news/2026/01/05/urls/index.html", out / "authors/sana-mirza/index.html"):
+            found = scan(page.read_text(encoding="utf-8"))
+            assert not [url for url in found.urls if _off_site(url)], (page, found.urls)

@@ -80,6 +80,7 @@ class PageScan(HTMLParser):
     unsafe_urls: list[tuple[str, str, str]] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
+    urls: list[str] = field(default_factory=list)
     _script: dict[str, str | None] | None = None
     _script_text: list[str] = field(default_factory=list)
 
@@ -92,6 +93,8 @@ class PageScan(HTMLParser):
             if name.startswith("on"):
                 self.handlers.append((tag, name, value))
             is_url = name in ("href", "src", "action", "formaction", "poster", "srcset")
+            if is_url and value is not None:
+                self.urls.append(value)
             if is_url and value and value.strip().lower().startswith(UNSAFE_SCHEMES):
                 self.unsafe_urls.append((tag, name, value))
         if tag == "script":
