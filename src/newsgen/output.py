@@ -16,10 +16,13 @@ import os
 import shutil
 import sys
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from .errors import OutputError, SourceLocation, UsageError
+
+if sys.platform != "win32":
+    import fcntl
 from .models import CopiedFile, OutputFile
 
 MARKER = ".newsgen-output"
@@ -113,11 +116,41 @@ def _target(root: Path, relative: str) -> Path:
     return root.joinpath(*pure.parts)
 
 
+@contextlib.contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """Hold ``folder`` exclusively: a second build writing beside it waits instead of taking its staging folder.
+
+    The lock is on the folder itself, so nothing is left behind; closing releases it.
+    """
+    if sys.platform == "win32":
+        yield
+        return
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def _cannot_write(exc: OSError, out: Path) -> OutputError:
+    return OutputError(SourceLocation(Path(exc.filename or out)), f"cannot write the site: {exc.strerror or exc}")
+
+
 def write_site(out: Path, files: Iterable[OutputFile], copies: Iterable[CopiedFile]) -> int:
     """Write the whole site into ``out`` at once; return how many files it holds."""
     if out.is_symlink():
         # Swapping would replace the link itself; the site belongs where it points.
         out = out.resolve()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with _folder_lock(out.parent):
+            return _swap_in(out, files, copies)
+    except OSError as exc:
+        raise _cannot_write(exc, out) from None
+
+
+def _swap_in(out: Path, files: Iterable[OutputFile], copies: Iterable[CopiedFile]) -> int:
     staging = _staging(out)
     try:
         recover(out)
@@ -139,9 +172,7 @@ def write_site(out: Path, files: Iterable[OutputFile], copies: Iterable[CopiedFi
         # Best effort: what cannot be put right now is put right by the next build.
         with contextlib.suppress(OSError):
             recover(out)
-        raise OutputError(
-            SourceLocation(Path(exc.filename or out)), f"cannot write the site: {exc.strerror or exc}"
-        ) from None
+        raise _cannot_write(exc, out) from None
     except OutputError:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -228,3 +228,20 @@ def test_a_symlink_left_where_the_staging_folder_goes_is_removed_not_followed(tm
     assert result.code == 0, result.stderr
     assert (keep / "precious.txt").read_text() == "keep me"
     assert leftovers(root / "public") == []
+
+
+def test_two_builds_into_one_output_at_once_both_succeed_and_one_wins_whole(tmp_path: Path) -> None:
+    sites = [demo_site(tmp_path / "first"), demo_site(tmp_path / "second")]
+    write_tree(sites[1], {"static/second.txt": "the second site"})
+    references = []
+    for index, root in enumerate(sites):
+        reference = tmp_path / f"reference-{index}"
+        assert newsgen("build", str(root), "--out", str(reference)).wait() == 0
+        references.append(tree(reference))
+    out = tmp_path / "public"
+    for _ in range(4):
+        processes = [newsgen("build", str(root), "--out", str(out)) for root in sites]
+        results = [process.communicate() for process in processes]
+        assert [process.returncode for process in processes] == [0, 0], results
+        assert tree(out) in references
+        assert leftovers(out) == []
