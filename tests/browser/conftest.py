@@ -46,7 +46,8 @@ VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 BUILD_EPOCH = "1795759200"  # 2026-11-27T06:00:00Z
 SLOW_COOKIE = "newsgen-slow"
 SLOW_SECONDS = 1.0
-AD_SCRIPT = "**/pagead/js/adsbygoogle.js*"
+# Every page type of the theme; the Urdu article is the right-to-left one.
+PAGE_TYPES = ["front", "section", "article", "urdu article", "tag", "author", "day", "page", "404"]
 
 # An article of our own beside the demo's, with what the theme must cope with: a lead image, sub-sections,
 # a quotation, enough paragraphs for the in-article ad, and words and a URL too long for a phone's line.
@@ -120,7 +121,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
 
 
 @pytest.fixture(scope="session")
-def page_types(site: BuiltSite) -> dict[str, str]:
+def page_types(site: BuiltSite, urdu_article: str) -> dict[str, str]:
     """One URL of every page type the theme has."""
 
     def first(pattern: str) -> str:
@@ -132,6 +133,7 @@ def page_types(site: BuiltSite) -> dict[str, str]:
         "front": "/",
         "section": "/city/",
         "article": FIXTURE_ARTICLE_URL,
+        "urdu article": urdu_article,
         "tag": first("tags/*/index.html"),
         "author": first("authors/*/index.html"),
         "day": first("archive/*/*/*/index.html"),

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import AXE_JS, Tab, require
+from .conftest import AXE_JS, PAGE_TYPES, Tab, require
 
 pytestmark = pytest.mark.browser
-
-PAGE_TYPES = ["front", "section", "article", "tag", "author", "day", "page", "404"]
 
 
 def axe_violations(tab: Tab) -> list[dict[str, object]]:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Route
 
-from .conftest import BuiltSite, Tab, open_tab
+from .conftest import PAGE_TYPES, BuiltSite, Tab, open_tab
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,6 @@ new PerformanceObserver(function (list) {
   });
 }).observe({type: "layout-shift", buffered: true});
 """
-PAGE_TYPES = ["front", "section", "article", "tag", "author", "day", "page", "404"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +39,14 @@ class Measure:
     blocked: list[str]
 
 
-@pytest.fixture(scope="module", params=["empty", "filled"])
+@pytest.fixture(scope="module", params=["empty", "filled", "filled-phone"])
 def measures(
     request: pytest.FixtureRequest, browser: Browser, site: BuiltSite, base_url: str, page_types: dict[str, str]
 ) -> Iterator[tuple[str, dict[str, Measure]]]:
     """Every page type loaded side by side in one context, then watched for the same two seconds after load."""
-    tab = open_tab(browser, site, ads=request.param, init_scripts=(OBSERVE_SHIFTS,))
+    ads, _, device = str(request.param).partition("-")
+    width = 375 if device == "phone" else 1280
+    tab = open_tab(browser, site, ads=ads, width=width, init_scripts=(OBSERVE_SHIFTS,))
     pages = {}
     for page_type in PAGE_TYPES:
         page = tab.context.new_page()
@@ -62,7 +63,7 @@ def measures(
         )
         for page_type, page in pages.items()
     }
-    yield request.param, results
+    yield ads, results
     tab.context.close()
 
 

@@ -7,12 +7,11 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser
 
-from .conftest import LONG_URL, LONG_WORD, BuiltSite, Tab, open_tab
+from .conftest import LONG_URL, LONG_WORD, PAGE_TYPES, BuiltSite, Tab, open_tab
 
 pytestmark = pytest.mark.browser
 
 PHONE_WIDTH = 375
-PAGE_TYPES = ["front", "section", "article", "tag", "author", "day", "page", "404"]
 # The smallest font of any visible element that holds text of its own; the "Advertisement" label is no body text.
 SMALLEST_TEXT = """
 () => {
