@@ -12,6 +12,8 @@ command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 # The fault tests make a folder immutable (chattr) and mount a tiny tmpfs in a private namespace (unshare).
 command -v chattr >/dev/null 2>&1 || need_apt+=(e2fsprogs)
 command -v unshare >/dev/null 2>&1 || need_apt+=(util-linux)
+# Chromium only recommends fonts; without them the pages render in whatever fontconfig finds.
+[ -d /usr/share/fonts/truetype/liberation ] || need_apt+=(fonts-liberation)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
