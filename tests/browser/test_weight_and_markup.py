@@ -40,6 +40,8 @@ class HeadParser(HTMLParser):
             self.stylesheets.append(values["href"] or "")
             self.own_assets.append(values["href"] or "")
         if tag == "script":
+            if values.get("type") not in (None, "", "text/javascript", "module"):
+                return  # data such as JSON-LD is never run, so never blocks
             src = values.get("src")
             if src and not src.startswith("http"):
                 self.own_assets.append(src)
