@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Route
+from playwright.sync_api import Browser, Route
 
-from .conftest import SLOW_COOKIE, Tab, luminance, pixel
+from .conftest import SLOW_COOKIE, BuiltSite, Tab, luminance, pixel
 
 pytestmark = pytest.mark.browser
 
@@ -115,3 +115,17 @@ def test_a_theme_set_late_would_be_caught(
     tab.page.route("**/*.html", strip_boot_script)
     tab.go(base_url, page_types["404"])
     assert luminance(pixel(tab.page, 5, 300)) > 0.9
+
+
+def test_without_javascript_the_theme_follows_the_system_and_the_toggle_hides(
+    browser: Browser, site: BuiltSite, base_url: str, page_types: dict[str, str]
+) -> None:
+    context = browser.new_context(color_scheme="dark", java_script_enabled=False)
+    try:
+        context.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url else route.abort())
+        page = context.new_page()
+        page.goto(base_url + page_types["article"])
+        assert luminance(pixel(page, 5, 300)) < 0.2
+        assert not page.locator(".theme-toggle").is_visible()
+    finally:
+        context.close()
