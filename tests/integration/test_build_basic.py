@@ -221,8 +221,10 @@ def test_ad_slots_reserve_their_size_and_are_labelled(out: Path) -> None:
     assert list(slots) == ["ad-slot-header", "ad-slot-in_article", "ad-slot-footer"]
     assert slots["ad-slot-header"].attrs["style"] == "--ad-width: 728px; --ad-height: 90px"
     assert slots["ad-slot-in_article"].attrs["style"] == "--ad-width: 300px; --ad-height: 250px"
+    # Each slot is a landmark, so each has a name of its own.
+    labels = [slot.attrs["aria-label"] for slot in slots.values()]
+    assert labels == ["Advertisement, top of page", "Advertisement, in the article", "Advertisement, foot of page"]
     for slot in slots.values():
-        assert slot.attrs["aria-label"] == "Advertisement"
         assert slot.find("p", class_="ad-label").text == "Advertisement"
         assert slot.find("ins", class_="adsbygoogle").attrs["data-ad-client"] == "ca-pub-0000000000000000"
     body = document.find("div", class_="article-body")
