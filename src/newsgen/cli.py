@@ -16,6 +16,8 @@ from .config import CONFIG_FILE, SiteConfig, load_config, normalise_base_url
 from .deploy import DeployReport, deploy
 from .errors import BuildFailed, NewsgenError, SourceLocation, UsageError
 from .scaffold import init_site, new_article
+from .serve import ServeSettings, is_loopback, serve
+from .theme import THEME_DIR
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -61,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
     new_command.add_argument("--byline", default="Staff Reporter", help="author name (default: Staff Reporter)")
     new_command.add_argument("--site", type=Path, default=Path("."), help="the site folder (default: .)")
 
+    serve_command = commands.add_parser("serve", help="build, serve on 127.0.0.1 and rebuild and reload on every save")
+    site_options(serve_command)
+    serve_command.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve_command.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    serve_command.add_argument("--open", action="store_true", help="open the site in the web browser")
+
     init_command = commands.add_parser("init", help="create a new site from the starter")
     init_command.add_argument("directory", type=Path)
 
@@ -81,12 +89,54 @@ def _report_errors(errors: Sequence[NewsgenError], what: str) -> None:
 
 def _config(args: argparse.Namespace) -> SiteConfig:
     config = load_config(args.site)
-    if args.base_url:
-        base_url = normalise_base_url(args.base_url)
-        if base_url is None:
-            raise UsageError(None, f"--base-url '{args.base_url}' must be an absolute http(s) URL")
-        config = replace(config, base_url=base_url)
-    return config
+    base_url = _base_url_option(args)
+    return replace(config, base_url=base_url) if base_url else config
+
+
+def _base_url_option(args: argparse.Namespace) -> str | None:
+    if not args.base_url:
+        return None
+    base_url = normalise_base_url(args.base_url)
+    if base_url is None:
+        raise UsageError(None, f"--base-url '{args.base_url}' must be an absolute http(s) URL")
+    return base_url
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """``newsgen serve``: every rebuild reads the site afresh, so newsgen.yaml may change (or break) too."""
+    site: Path = args.site
+    if not (site / CONFIG_FILE).is_file():
+        raise UsageError(None, f"no {CONFIG_FILE} in {site}; is it a newsgen site?")
+    options = BuildOptions(drafts=args.drafts, future=args.future, preview=True)
+
+    def rebuild(out: Path, base_url: str) -> list[str]:
+        config = replace(load_config(site), base_url=base_url)
+        report = build(config, out, now=build_time(), options=options)
+        return [*report.warnings, *_summary(report, out)]
+
+    watch = [site / CONFIG_FILE, site / "content", site / "templates", site / "static"]
+    if not any(part in ("site-packages", "dist-packages") for part in THEME_DIR.parts):
+        watch.append(THEME_DIR)  # newsgen itself is being developed: its theme is a source too
+    if not is_loopback(args.host):
+        print(
+            f"warning: listening on {args.host}: anyone who can reach this machine can read the preview, "
+            "drafts and embargoed articles included",
+            file=sys.stderr,
+            flush=True,
+        )
+    settings = ServeSettings(
+        watch=tuple(path.absolute() for path in watch),
+        host=args.host,
+        port=args.port,
+        base_url=_base_url_option(args),
+        open_browser=args.open,
+    )
+    serve(settings, rebuild, _say)
+    return EXIT_OK
 
 
 def due_time(published: datetime) -> str:
@@ -156,6 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "deploy":
             return _run_deploy(args)
+        if args.command == "serve":
+            return _serve(args)
         options = BuildOptions(drafts=args.drafts, future=args.future)
         config = _config(args)
         if args.command == "check":

@@ -1,0 +1,496 @@
+"""The live preview: build into a folder of its own, serve the last complete build, rebuild on save, reload the pages.
+
+Given a ``rebuild`` callable, this module knows nothing of the pipeline: it
+watches the site's folders (watchfiles), coalesces a burst of saves into one
+rebuild run in a worker thread, serves the last complete build from one of two
+folders it owns (never the one being written), and sends livereload's reload
+message to the open pages (livereload's handler, protocol and client script).
+A failed rebuild keeps the last good site and shows the errors over every page.
+
+Every request must name a loopback host, or the host the server was bound to
+(DNS rebinding); the reload socket refuses foreign origins; and files are
+served only from inside the build folder, symlinks resolved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import ipaddress
+import json
+import os
+import re
+import shutil
+import signal
+import tempfile
+import traceback
+import webbrowser
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
+from tornado import httputil, web
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
+from watchfiles import Change, DefaultFilter, awatch
+
+from .errors import BuildFailed, NewsgenError, UsageError
+
+# Builds the whole site into the folder given, with the base URL given; returns lines to show.
+Rebuild = Callable[[Path, str], Sequence[str]]
+Say = Callable[[str], None]
+
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
+QUIET_SECONDS = 0.2  # a burst of saves is over when nothing has changed for this long
+LIVERELOAD_PROTOCOL = "http://livereload.com/protocols/official-7"
+HEAD_END = re.compile(rb"</head\s*>", re.IGNORECASE)
+NO_BUILD_PAGE = (
+    b'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>newsgen serve: no build yet</title></head>\n'
+    b"<body><main><h1>The site has not built yet</h1>\n"
+    b"<p>Fix the errors shown and save: this page reloads by itself.</p></main></body></html>\n"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ServeSettings:
+    watch: tuple[Path, ...]  # folders and files whose changes call for a rebuild; they need not exist yet
+    host: str = "127.0.0.1"
+    port: int = 8000  # 0: any free port
+    base_url: str | None = None  # None: the local address, so that every link stays on this server
+    open_browser: bool = False
+    quiet_seconds: float = QUIET_SECONDS
+
+
+def is_loopback(host: str) -> bool:
+    name = host.strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _hostname(authority: str) -> str | None:
+    """The host name of ``host[:port]`` (brackets of an IPv6 literal removed), or None if malformed."""
+    try:
+        parts = urlsplit("//" + authority)
+        parts.port  # noqa: B018 - raises ValueError for a port that is no number
+    except ValueError:
+        return None
+    return parts.hostname
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class HostPolicy:
+    """Which names a request may use for this server: a page from any other name could be a DNS-rebinding attack."""
+
+    names: frozenset[str]
+    any_ip: bool  # bound to every interface: an IP literal cannot be rebound, so any may be used
+    port: int
+
+    @classmethod
+    def for_bound(cls, host: str, port: int) -> HostPolicy:
+        bound = host.strip("[]").lower()
+        return cls(LOOPBACK_NAMES | ({bound} - WILDCARD_HOSTS), bound in WILDCARD_HOSTS, port)
+
+    def allows_name(self, name: str | None) -> bool:
+        if name is None:
+            return False
+        name = name.lower()
+        return name in self.names or (self.any_ip and _is_ip(name))
+
+    def allows_host(self, header: str) -> bool:
+        return self.allows_name(_hostname(header))
+
+    def allows_origin(self, origin: str) -> bool:
+        try:
+            parts = urlsplit(origin)
+            port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+        except ValueError:
+            return False
+        return parts.scheme in ("http", "https") and port == self.port and self.allows_name(parts.hostname)
+
+
+def overlay_html(errors: Sequence[str]) -> str:
+    """The box shown over every page after a failed rebuild; each error is HTML-escaped."""
+    noun = "error" if len(errors) == 1 else "errors"
+    lines = "\n".join(html.escape(error) for error in errors)
+    return (
+        '<div id="newsgen-serve-errors" role="alert" style="position:fixed;inset:0 0 auto 0;z-index:2147483647;'
+        "max-height:70vh;overflow:auto;margin:0;padding:1rem 1.25rem;background:#2b0b0e;color:#ffe4e4;"
+        "border-bottom:4px solid #e5484d;font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;"
+        'box-shadow:0 4px 24px rgba(0,0,0,.5);text-align:left" dir="ltr" lang="en">'
+        f"<strong>The last rebuild failed ({len(errors)} {noun}); this is the last good build.</strong>"
+        f'<pre style="white-space:pre-wrap;margin:.5rem 0;font:inherit">{lines}</pre>'
+        '<button type="button" onclick="this.parentNode.remove()">Hide until the next rebuild</button></div>'
+    )
+
+
+def preview_snippet(errors: Sequence[str]) -> bytes:
+    """What goes before ``</head>`` of every served page: the livereload client and, after a failure, the errors."""
+    parts = [
+        # livereload.js reads its host and port from its own URL; pass them from the page's so that
+        # the reload socket goes to the name the page came from (an IPv6 literal included).
+        "<script>(function(){var s=document.createElement('script');"
+        "s.src='/livereload.js?host='+location.hostname+'&port='"
+        "+(location.port||(location.protocol==='https:'?443:80));document.head.appendChild(s);})();</script>"
+    ]
+    if errors:
+        parts.append(f'<template id="newsgen-serve-overlay">{overlay_html(errors)}</template>')
+        parts.append(
+            "<script>document.addEventListener('DOMContentLoaded',function(){"
+            "document.body.appendChild(document.getElementById('newsgen-serve-overlay').content.cloneNode(true));"
+            "});</script>"
+        )
+    return "".join(parts).encode()
+
+
+def inject(page: bytes, snippet: bytes) -> bytes:
+    """``page`` with ``snippet`` before its ``</head>``; a page without one is left as it is."""
+    found = HEAD_END.search(page)
+    if found is None:
+        return page
+    return page[: found.start()] + snippet + page[found.start() :]
+
+
+class Preview:
+    """The live state of one server: the folder served, the last errors, the open pages, the pending rebuild."""
+
+    def __init__(
+        self, settings: ServeSettings, rebuild: Rebuild, say: Say, workdir: Path, policy: HostPolicy, base_url: str
+    ) -> None:
+        self.settings = settings
+        self.rebuild = rebuild
+        self.say = say
+        self.workdir = workdir
+        self.policy = policy
+        self.base_url = base_url
+        self.base_path = urlsplit(base_url).path or "/"
+        self.root: Path | None = None  # the last complete build; only ever replaced whole
+        self.errors: tuple[str, ...] = ()
+        self.waiters: set[ReloadSocket] = set()
+        self.first_build = asyncio.Event()
+        self.wake = asyncio.Event()
+        self.last_change = float("-inf")
+        self.changed: set[str] = set()
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsgen-build")
+
+    def note_changes(self, paths: Sequence[str]) -> None:
+        self.changed.update(paths)
+        self.last_change = asyncio.get_running_loop().time()
+        self.wake.set()
+
+    def _slot(self) -> Path:
+        # Two folders taken in turn: a build never writes into the one being served.
+        first, second = self.workdir / "site-1", self.workdir / "site-2"
+        return second if self.root == first else first
+
+    async def keep_building(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.wake.set()
+        while True:
+            await self.wake.wait()
+            while (left := self.last_change + self.settings.quiet_seconds - loop.time()) > 0:
+                await asyncio.sleep(left)
+            # Nothing awaits between the last check and here: a change from now on wakes the next round.
+            self.wake.clear()
+            changed, self.changed = sorted(self.changed), set()
+            if changed:
+                more = f" and {len(changed) - 1} more" if len(changed) > 1 else ""
+                self.say(f"changed: {self._shown(changed[0])}{more}; rebuilding")
+            await self.build_once()
+
+    def _shown(self, path: str) -> str:
+        try:
+            return os.path.relpath(path)
+        except ValueError:
+            return path
+
+    async def build_once(self) -> None:
+        out = self._slot()
+        loop = asyncio.get_running_loop()
+        try:
+            lines = await loop.run_in_executor(self.executor, self.rebuild, out, self.base_url)
+        except BuildFailed as failure:
+            self._failed([str(error) for error in failure.errors])
+        except NewsgenError as error:
+            self._failed([str(error)])
+        except Exception as exc:  # a fault in the pipeline must not stop the preview
+            self.say(traceback.format_exc().rstrip())
+            self._failed([f"internal error: {type(exc).__name__}: {exc}"])
+        else:
+            self.root, self.errors = out, ()
+            for line in lines:
+                self.say(line)
+        self.first_build.set()
+        self.reload_pages()
+
+    def _failed(self, errors: list[str]) -> None:
+        self.errors = tuple(errors)
+        for error in errors:
+            self.say(error)
+        noun = "error" if len(errors) == 1 else "errors"
+        kept = "still serving the last good build" if self.root else "nothing to serve until it builds"
+        self.say(f"rebuild failed: {len(errors)} {noun}; {kept}")
+
+    def reload_pages(self) -> None:
+        message = {"command": "reload", "path": self.base_path, "liveCSS": False, "liveImg": False}
+        for waiter in list(self.waiters):
+            if waiter.ws_connection is None or waiter.ws_connection.is_closing():
+                self.waiters.discard(waiter)
+            else:
+                waiter.send_message(message)
+
+
+def _refuse_foreign_host(handler: web.RequestHandler, policy: HostPolicy) -> None:
+    header = handler.request.headers.get("Host")
+    if header is not None and not policy.allows_host(header):
+        raise web.HTTPError(403, "host %r is not this preview server's", header)
+
+
+class ReloadSocket(LiveReloadHandler):
+    """livereload's socket, answering only pages from this server, registered with this server's preview."""
+
+    def initialize(self, preview: Preview) -> None:
+        self.preview = preview
+
+    def prepare(self) -> None:
+        _refuse_foreign_host(self, self.preview.policy)
+
+    def check_origin(self, origin: str) -> bool:
+        return self.preview.policy.allows_origin(origin)
+
+    def on_message(self, message: str | bytes) -> None:
+        # livereload's own on_message files the page in a set shared by every server in the process.
+        try:
+            data = json.loads(message)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            self.close(1003, "not a livereload message")
+            return
+        if data.get("command") == "hello":
+            self.send_message({"command": "hello", "protocols": [LIVERELOAD_PROTOCOL], "serverName": "newsgen"})
+        elif data.get("command") == "info":
+            self.preview.waiters.add(self)
+
+    def on_close(self) -> None:
+        self.preview.waiters.discard(self)
+
+
+class ReloadScript(LiveReloadJSHandler):
+    def initialize(self, preview: Preview) -> None:
+        self.preview = preview
+
+    def prepare(self) -> None:
+        _refuse_foreign_host(self, self.preview.policy)
+
+
+class SiteFiles(web.StaticFileHandler):
+    """The last complete build, read through Tornado's checks and a realpath check of our own."""
+
+    def initialize(self, preview: Preview) -> None:  # type: ignore[override]
+        self.preview = preview
+        super().initialize(path=str(preview.workdir), default_filename="index.html")
+
+    async def prepare(self) -> None:
+        _refuse_foreign_host(self, self.preview.policy)
+        await self.preview.first_build.wait()
+        if self.preview.root is None:
+            self.set_status(503)
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.set_header("Cache-Control", "no-store")
+            self.finish(NO_BUILD_PAGE)
+            return
+        # Taken once per request: a rebuild finishing meanwhile never mixes two builds in one response.
+        self.root = str(self.preview.root)
+
+    def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
+        if "\x00" in absolute_path:
+            raise web.HTTPError(400, "a NUL byte in the path")
+        validated = super().validate_absolute_path(root, absolute_path)
+        # Tornado (>= 6.5.9) resolves symlinks too; this holds even where it would not.
+        if validated is not None and not Path(os.path.realpath(validated)).is_relative_to(os.path.realpath(root)):
+            raise web.HTTPError(403, "%s is outside the site", self.path)
+        return validated
+
+    def compute_etag(self) -> str | None:
+        return None  # the page changes with the error overlay; nothing is cached
+
+    def set_extra_headers(self, path: str) -> None:
+        self.set_header("Cache-Control", "no-store")
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        root = self.preview.root
+        not_found = root / "404.html" if root else None
+        if status_code == 404 and not_found and not_found.is_file():
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.finish(not_found.read_bytes())
+            return
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish(f"{status_code} {self._reason}\n")
+
+
+class OutsideBasePath(web.RequestHandler):
+    """With a base URL that has a path, ``/`` leads to it and everything else outside it is not there."""
+
+    def initialize(self, preview: Preview) -> None:
+        self.preview = preview
+
+    def prepare(self) -> None:
+        _refuse_foreign_host(self, self.preview.policy)
+
+    def get(self, path: str) -> None:
+        if path:
+            raise web.HTTPError(404)
+        self.redirect(self.preview.base_path)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish(f"{status_code} {self._reason}: the site is at {self.preview.base_path}\n")
+
+
+def _injector(preview: Preview) -> type[web.OutputTransform]:
+    class InjectPreview(web.OutputTransform):
+        """Puts the reload client (and the errors, after a failed rebuild) into every whole HTML page served."""
+
+        def transform_first_chunk(
+            self, status_code: int, headers: httputil.HTTPHeaders, chunk: bytes, finishing: bool
+        ) -> tuple[int, httputil.HTTPHeaders, bytes]:
+            if status_code in (200, 404, 503) and headers.get("Content-Type", "").startswith("text/html"):
+                injected = inject(chunk, preview_snippet(preview.errors))
+                if "Content-Length" in headers:
+                    headers["Content-Length"] = str(int(headers["Content-Length"]) + len(injected) - len(chunk))
+                chunk = injected
+            return status_code, headers, chunk
+
+    return InjectPreview
+
+
+def make_app(preview: Preview) -> web.Application:
+    handlers: list[tuple[str, type[web.RequestHandler], dict[str, Any]]] = [
+        (r"/livereload", ReloadSocket, {"preview": preview}),
+        (r"/livereload\.js", ReloadScript, {"preview": preview}),
+    ]
+    handlers.append((re.escape(preview.base_path) + r"(.*)", SiteFiles, {"preview": preview}))
+    if preview.base_path != "/":
+        handlers.append((r"/(.*)", OutsideBasePath, {"preview": preview}))
+    return web.Application(
+        handlers,
+        transforms=[_injector(preview)],
+        log_function=_no_access_log,
+        websocket_ping_interval=20,
+    )
+
+
+def _no_access_log(handler: web.RequestHandler) -> None:
+    """The terminal is for build results; a line per request would bury them."""
+
+
+def _local_url(host: str, port: int) -> str:
+    name = "127.0.0.1" if host in WILDCARD_HOSTS else host.strip("[]")
+    if ":" in name:
+        name = f"[{name}]"
+    return f"http://{name}:{port}/"
+
+
+class _SiteFilter(DefaultFilter):
+    """watchfiles' filter (VCS folders, editor swap files) plus hidden files, which a build never reads."""
+
+    def __call__(self, change: Change, path: str) -> bool:
+        return not os.path.basename(path).startswith(".") and super().__call__(change, path)
+
+
+async def _follow(preview: Preview, paths: Sequence[Path], *, recursive: bool, stop: asyncio.Event) -> None:
+    targets = {str(path) for path in preview.settings.watch}
+    shape = {path for path in preview.settings.watch if path.is_dir()}
+    async for changes in awatch(
+        *paths, watch_filter=_SiteFilter(), stop_event=stop, recursive=recursive, ignore_permission_denied=True
+    ):
+        # The parents are watched one level deep, only to see a watched file or folder come, go or be replaced.
+        relevant = [path for _, path in changes if recursive or path in targets]
+        if relevant:
+            preview.note_changes(relevant)
+        if not recursive and {path for path in preview.settings.watch if path.is_dir()} != shape:
+            stop.set()  # a watched folder appeared or went: watch again with the new set
+
+
+async def watch_site(preview: Preview) -> None:
+    """Follow every change under the watched paths, including folders that appear after the start."""
+    while True:
+        stop = asyncio.Event()
+        folders = [path for path in preview.settings.watch if path.is_dir()]
+        parents = sorted({path.parent for path in preview.settings.watch if path.parent.is_dir()})
+        followers = [_follow(preview, parents, recursive=False, stop=stop)]
+        if folders:
+            followers.append(_follow(preview, folders, recursive=True, stop=stop))
+        tasks = [asyncio.create_task(follower) for follower in followers]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            stop.set()
+            for task in tasks:
+                task.cancel()
+
+
+async def _run(settings: ServeSettings, rebuild: Rebuild, say: Say, workdir: Path) -> None:
+    try:
+        sockets = bind_sockets(settings.port, address=settings.host)
+    except OSError as exc:
+        raise UsageError(None, f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}") from None
+    port = sockets[0].getsockname()[1]
+    local = _local_url(settings.host, port)
+    base_url = settings.base_url or local
+    preview = Preview(settings, rebuild, say, workdir, HostPolicy.for_bound(settings.host, port), base_url)
+    url = local.rstrip("/") + preview.base_path
+    server = HTTPServer(make_app(preview))
+    server.add_sockets(sockets)
+    say(f"serving {url} (Ctrl-C stops; builds go to {workdir})")
+
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows: Ctrl-C is KeyboardInterrupt
+            loop.add_signal_handler(signum, stopping.set)
+    tasks = [asyncio.create_task(preview.keep_building()), asyncio.create_task(watch_site(preview))]
+    try:
+        if settings.open_browser:
+            await preview.first_build.wait()
+            await loop.run_in_executor(None, webbrowser.open, url)
+        await stopping.wait()
+        say("stopping")
+    finally:
+        server.stop()
+        for waiter in list(preview.waiters):
+            waiter.close()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await server.close_all_connections()
+        preview.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def serve(settings: ServeSettings, rebuild: Rebuild, say: Say) -> None:
+    """Build, serve, watch and rebuild until interrupted; the build folders are removed at the end."""
+    workdir = Path(tempfile.mkdtemp(prefix="newsgen-serve-")).resolve()
+    try:
+        asyncio.run(_run(settings, rebuild, say, workdir))
+    except KeyboardInterrupt:
+        say("stopping")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
