@@ -216,10 +216,8 @@ class Preview:
             await self.build_once()
 
     def _shown(self, path: str) -> str:
-        try:
-            return os.path.relpath(path)
-        except ValueError:
-            return path
+        here = Path.cwd()
+        return str(Path(path).relative_to(here)) if Path(path).is_relative_to(here) else path
 
     async def build_once(self) -> None:
         out = self._slot()
