@@ -189,16 +189,12 @@ class Preview:
         self.last_change = float("-inf")
         self.changed: set[str] = set()
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsgen-build")
+        self.snapshots = 0
 
     def note_changes(self, paths: Sequence[str]) -> None:
         self.changed.update(paths)
         self.last_change = asyncio.get_running_loop().time()
         self.wake.set()
-
-    def _slot(self) -> Path:
-        # Two folders taken in turn: a build never writes into the one being served.
-        first, second = self.workdir / "site-1", self.workdir / "site-2"
-        return second if self.root == first else first
 
     async def keep_building(self) -> None:
         loop = asyncio.get_running_loop()
@@ -220,10 +216,11 @@ class Preview:
         return str(Path(path).relative_to(here)) if Path(path).is_relative_to(here) else path
 
     async def build_once(self) -> None:
-        out = self._slot()
+        self.snapshots += 1
+        served = self.workdir / f"served-{self.snapshots}"
         loop = asyncio.get_running_loop()
         try:
-            lines = await loop.run_in_executor(self.executor, self.rebuild, out, self.base_url)
+            lines = await loop.run_in_executor(self.executor, self._build_and_snapshot, served)
         except BuildFailed as failure:
             self._failed([str(error) for error in failure.errors])
         except NewsgenError as error:
@@ -232,11 +229,27 @@ class Preview:
             self.say(traceback.format_exc().rstrip())
             self._failed([f"internal error: {type(exc).__name__}: {exc}"])
         else:
-            self.root, self.errors = out, ()
+            previous, self.root, self.errors = self.root, served, ()
+            if previous is not None:
+                # The one before is kept for requests still reading it; older ones go.
+                for old in self.workdir.glob("served-*"):
+                    if old not in (previous, served):
+                        shutil.rmtree(old, ignore_errors=True)
             for line in lines:
                 self.say(line)
         self.first_build.set()
         self.reload_pages()
+
+    def _build_and_snapshot(self, served: Path) -> Sequence[str]:
+        """Build into one folder (so that a build may reuse the last one), then copy the result to serve.
+
+        The copy is made of hard links, which is cheap and safe because the output is only ever changed
+        by replacing files (write beside, rename over), never by rewriting one in place.
+        """
+        shutil.rmtree(served, ignore_errors=True)
+        lines = self.rebuild(self.workdir / "build", self.base_url)
+        shutil.copytree(self.workdir / "build", served, symlinks=True, copy_function=_link_or_copy)
+        return lines
 
     def _failed(self, errors: list[str]) -> None:
         self.errors = tuple(errors)
@@ -253,6 +266,13 @@ class Preview:
                 self.waiters.discard(waiter)
             else:
                 waiter.send_message(message)
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # a file system without hard links
+        shutil.copy2(source, target)
 
 
 def _refuse_foreign_host(handler: web.RequestHandler, policy: HostPolicy) -> None:

@@ -159,10 +159,15 @@ def wait_for_reload(socket: ClientConnection, timeout: float = TIMEOUT) -> dict[
 
 
 def start_server(site: Path, *args: str, wait_for_build: bool = True) -> Server:
+    return start_process(["-m", "newsgen", "serve", str(site), "--port", "0", *args], wait_for_build=wait_for_build)
+
+
+def start_process(python_args: list[str], *, wait_for_build: bool = True) -> Server:
+    """Run Python with ``python_args`` (a preview server) and wait until it serves."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("SOURCE_DATE_EPOCH", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "newsgen", "serve", str(site), "--port", "0", *args],
+        [sys.executable, *python_args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -174,7 +179,7 @@ def start_server(site: Path, *args: str, wait_for_build: bool = True) -> Server:
         found = server.wait_for_line(r"serving http://[^ ]*:(\d+)/.*builds go to (.+)\)$")
         server.port, server.builds = int(found.group(1)), Path(found.group(2))
         if wait_for_build:
-            server.wait_for_line(r"^built \d+ pages|^rebuild failed")
+            server.wait_for_line(r"^built |^rebuild failed")
     except BaseException:
         server.stop()
         raise

@@ -8,11 +8,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
-from .conftest import BRIDGE_URL, Server, article, start_server, wait_for_reload
+from .conftest import BRIDGE_URL, Server, article, start_process, start_server, wait_for_reload
 
 REBUILDING = r"^changed: .*; rebuilding$"
 
@@ -121,7 +122,7 @@ def test_a_site_broken_from_the_start_is_shown_then_served_when_fixed(site: Path
 
 
 def test_sigterm_stops_the_server_and_removes_its_builds(server: Server) -> None:
-    assert (server.builds / "site-1/index.html").is_file()
+    assert (server.builds / "served-1/index.html").is_file()
     os.kill(server.process.pid, signal.SIGTERM)
     assert server.process.wait(timeout=15) == 0
     assert not server.builds.exists()
@@ -174,3 +175,55 @@ def test_a_folder_that_is_no_site_is_a_usage_error(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "no newsgen.yaml" in result.stderr
+
+
+# A build that empties its output folder and fills it again slowly, as a naive generator would: served
+# directly, its output would answer 404 or half a site for a while on every rebuild.
+SLOW_SERVE = """
+import shutil, sys, time
+from pathlib import Path
+from newsgen.serve import ServeSettings, serve
+
+site = Path(sys.argv[1])
+
+def rebuild(out, base_url):
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    version = (site / "version.txt").read_text().strip()
+    for number in range(12):
+        (out / f"page-{number}.html").write_text(f"<html><head></head><body>version {version}</body></html>")
+        time.sleep(0.03)
+    return [f"built version {version}"]
+
+serve(ServeSettings(watch=(site,), port=0), rebuild, lambda line: print(line, flush=True))
+"""
+
+
+def test_requests_during_rebuilds_get_the_last_complete_build(tmp_path: Path) -> None:
+    (tmp_path / "version.txt").write_text("0")
+    running = start_process(["-c", SLOW_SERVE, str(tmp_path)])
+    seen: list[tuple[int, str]] = []
+    done = threading.Event()
+
+    def fetch() -> None:
+        while not done.is_set():
+            for number in range(12):
+                response = running.get(f"/page-{number}.html")
+                seen.append((response.status, response.body[response.body.find("version") :][:9]))
+
+    reader = threading.Thread(target=fetch)
+    reader.start()
+    try:
+        for version in range(1, 4):
+            with running.reload_socket() as reload_socket:
+                (tmp_path / "version.txt").write_text(str(version))
+                wait_for_reload(reload_socket)
+            running.wait_for_line(f"^built version {version}$")
+    finally:
+        done.set()
+        reader.join(timeout=30)
+        running.stop()
+    assert running.count(REBUILDING) == 3
+    assert len(seen) > 36
+    assert {status for status, _ in seen} == {200}
+    assert {body for _, body in seen} <= {f"version {version}" for version in range(4)}
