@@ -220,7 +220,7 @@ class Preview:
         served = self.workdir / f"served-{self.snapshots}"
         loop = asyncio.get_running_loop()
         try:
-            lines = await loop.run_in_executor(self.executor, self._build_and_snapshot, served)
+            lines = await loop.run_in_executor(self.executor, self._build_and_snapshot, served, self.root)
         except BuildFailed as failure:
             self._failed([str(error) for error in failure.errors])
         except NewsgenError as error:
@@ -229,26 +229,24 @@ class Preview:
             self.say(traceback.format_exc().rstrip())
             self._failed([f"internal error: {type(exc).__name__}: {exc}"])
         else:
-            previous, self.root, self.errors = self.root, served, ()
-            if previous is not None:
-                # The one before is kept for requests still reading it; older ones go.
-                for old in self.workdir.glob("served-*"):
-                    if old not in (previous, served):
-                        shutil.rmtree(old, ignore_errors=True)
+            self.root, self.errors = served, ()
             for line in lines:
                 self.say(line)
         self.first_build.set()
         self.reload_pages()
 
-    def _build_and_snapshot(self, served: Path) -> Sequence[str]:
+    def _build_and_snapshot(self, served: Path, serving: Path | None) -> Sequence[str]:
         """Build into one folder (so that a build may reuse the last one), then copy the result to serve.
 
         The copy is made of hard links, which is cheap and safe because the output is only ever changed
-        by replacing files (write beside, rename over), never by rewriting one in place.
+        by replacing files (write beside, rename over), never by rewriting one in place. The copy being
+        served stays for the requests still reading it; older ones go.
         """
-        shutil.rmtree(served, ignore_errors=True)
         lines = self.rebuild(self.workdir / "build", self.base_url)
         shutil.copytree(self.workdir / "build", served, symlinks=True, copy_function=_link_or_copy)
+        for old in self.workdir.glob("served-*"):
+            if old not in (serving, served):
+                shutil.rmtree(old, ignore_errors=True)
         return lines
 
     def _failed(self, errors: list[str]) -> None:

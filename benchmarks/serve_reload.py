@@ -1,0 +1,172 @@
+"""Time from saving an article to the reload signal of ``newsgen serve``, on the demo site and a generated one.
+
+    python benchmarks/serve_reload.py                      # demo site and a 1,000-article site, 10 saves each
+    python benchmarks/serve_reload.py --articles 5000 --rounds 5
+
+Each site is copied to a temporary folder and served by a real ``python -m newsgen serve`` on a free port;
+a client connects to the reload socket as livereload.js does, then an article is saved (a paragraph
+appended) and the clock runs until the reload message arrives: the watcher's latency, the 200 ms in which
+a burst of saves is gathered, the rebuild, the snapshot of the build, and the signal. The generated site
+comes from benchmarks/corpus.py when it is there, else from the small generator below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from websockets.sync.client import connect
+
+REPO = Path(__file__).resolve().parent.parent
+SECTIONS = ("city", "region", "business", "sport", "opinion")
+WORDS = [
+    "council",
+    "budget",
+    "river",
+    "valley",
+    "market",
+    "school",
+    "hospital",
+    "court",
+    "election",
+    "water",
+    "power",
+    "road",
+    "bridge",
+    "farmers",
+    "harvest",
+    "trade",
+    "price",
+    "wage",
+    "union",
+    "teachers",
+    "students",
+    "doctors",
+    "district",
+    "village",
+    "mayor",
+    "report",
+    "inquiry",
+]
+
+
+def demo_site(folder: Path) -> Path:
+    site = folder / "demo"
+    site.mkdir()
+    shutil.copy(REPO / "newsgen.yaml", site / "newsgen.yaml")
+    for name in ("content", "templates", "static"):
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, site / name)
+    return site
+
+
+def generated_site(folder: Path, count: int) -> Path:
+    corpus = REPO / "benchmarks" / "corpus.py"
+    if corpus.is_file():
+        subprocess.run([sys.executable, str(corpus), str(count), str(folder / "corpus")], check=True)
+        return folder / "corpus" / "newsgen"
+    site = folder / "generated"
+    articles = site / "content" / "articles"
+    articles.mkdir(parents=True)
+    sections = "\n".join(f"  - {{key: {key}, title: {key.title()}}}" for key in SECTIONS)
+    (site / "newsgen.yaml").write_text(
+        f"title: The Benchmark Times\nbase_url: https://bench.example.org/\nsections:\n{sections}\n"
+    )
+    for number in range(count):
+        words = [WORDS[(number * 7 + index * 3) % len(WORDS)] for index in range(300)]
+        paragraphs = "\n\n".join(" ".join(words[start : start + 60]).capitalize() + "." for start in range(0, 300, 60))
+        day = 1 + number % 28
+        (articles / f"story-{number:05d}.md").write_text(
+            f"---\ntitle: Story {number} about the {words[0]} and the {words[1]}\n"
+            f"date: 2026-{1 + number % 12:02d}-{day:02d}T{number % 24:02d}:00:00+00:00\n"
+            f"byline: Reporter {number % 40}\nsection: {SECTIONS[number % len(SECTIONS)]}\n"
+            f"tags: [{words[2]}, {words[3]}]\n---\n{paragraphs}\n\n## More\n\n{paragraphs}\n"
+        )
+    return site
+
+
+def measure(site: Path, rounds: int) -> dict[str, float]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsgen", "serve", str(site), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(line.rstrip() for line in process.stdout or ()), daemon=True).start()
+
+    def wait_for(pattern: str, after: int = 0, timeout: float = 600) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in lines[after:]:
+                if found := re.search(pattern, line):
+                    return found
+            if process.poll() is not None:
+                raise SystemExit("serve stopped:\n" + "\n".join(lines))
+            time.sleep(0.01)
+        raise SystemExit(f"no {pattern!r} in time:\n" + "\n".join(lines))
+
+    try:
+        port = int(wait_for(r"serving http://127\.0\.0\.1:(\d+)/").group(1))
+        first_build = float(wait_for(r"^built .* in ([\d.]+) s").group(1))
+        article = sorted((site / "content" / "articles").rglob("*.md"))[len(SECTIONS)]
+        original = article.read_text()
+        latencies, builds = [], []
+        with connect(f"ws://127.0.0.1:{port}/livereload", origin=f"http://127.0.0.1:{port}") as socket:
+            socket.send(json.dumps({"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"]}))
+            socket.recv(timeout=10)
+            socket.send(json.dumps({"command": "info", "url": f"http://127.0.0.1:{port}/"}))
+            socket.ping().wait(10)
+            for number in range(rounds):
+                seen = len(lines)
+                article.write_text(original + f"\nA paragraph added in save {number}.\n")
+                saved = time.perf_counter()
+                message = json.loads(socket.recv(timeout=600))
+                latencies.append(time.perf_counter() - saved)
+                assert message["command"] == "reload", message
+                builds.append(float(wait_for(r"^built .* in ([\d.]+) s", after=seen).group(1)))
+                time.sleep(0.5)
+        return {
+            "first build": first_build,
+            "save to reload, median": statistics.median(latencies),
+            "save to reload, min": min(latencies),
+            "save to reload, max": max(latencies),
+            "rebuild, median": statistics.median(builds),
+        }
+    finally:
+        os.kill(process.pid, signal.SIGTERM)
+        process.wait(timeout=60)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=1000, help="articles in the generated site (default 1000)")
+    parser.add_argument("--rounds", type=int, default=10, help="saves timed per site (default 10)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="newsgen-serve-bench-") as folder:
+        sites = {
+            "demo site": demo_site(Path(folder)),
+            f"{args.articles:,} articles": generated_site(Path(folder), args.articles),
+        }
+        results = {name: measure(site, args.rounds) for name, site in sites.items()}
+    names = list(results)
+    print(f"| seconds ({args.rounds} saves, {os.cpu_count()} CPUs) | " + " | ".join(names) + " |")
+    print("|---|" + "---:|" * len(names))
+    for measure_name in results[names[0]]:
+        print(f"| {measure_name} | " + " | ".join(f"{results[name][measure_name]:.2f}" for name in names) + " |")
+
+
+if __name__ == "__main__":
+    main()
