@@ -346,7 +346,10 @@ class SiteFiles(web.StaticFileHandler):
         return validated
 
     def compute_etag(self) -> str | None:
-        return None  # the page changes with the error overlay; nothing is cached
+        return None  # the page changes with the error overlay while its file stays: nothing is cached
+
+    def should_return_304(self) -> bool:
+        return False
 
     def set_extra_headers(self, path: str) -> None:
         self.set_header("Cache-Control", "no-store")
