@@ -276,7 +276,9 @@ def _link_or_copy(source: str, target: str) -> None:
 def _refuse_foreign_host(handler: web.RequestHandler, policy: HostPolicy) -> None:
     header = handler.request.headers.get("Host")
     if header is not None and not policy.allows_host(header):
-        raise web.HTTPError(403, "host %r is not this preview server's", header)
+        raise web.HTTPError(
+            403, "host %r is not this preview server's", header, reason="Unknown host; use 127.0.0.1 or localhost"
+        )
 
 
 class ReloadSocket(LiveReloadHandler):
