@@ -463,6 +463,10 @@ async def watch_site(preview: Preview) -> None:
         tasks = [asyncio.create_task(follower) for follower in followers]
         try:
             await asyncio.gather(*tasks)
+        except (OSError, RuntimeError) as exc:  # a watched folder vanished under the watcher, say
+            preview.say(f"watching again after: {exc}")
+            preview.note_changes([])
+            await asyncio.sleep(0.2)
         finally:
             stop.set()
             for task in tasks:

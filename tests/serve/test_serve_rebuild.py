@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -100,6 +101,18 @@ def test_templates_and_static_folders_made_after_the_start_are_watched(server: S
         )
         wait_for_reload(reload_socket)
     server.wait_for_page(BRIDGE_URL, lambda response: "Override is live" in response.body)
+
+
+def test_watching_goes_on_after_a_watched_folder_is_removed(server: Server, site: Path) -> None:
+    with server.reload_socket() as reload_socket:
+        shutil.rmtree(site / "static")
+        wait_for_reload(reload_socket)
+        assert server.get("/robots-note.txt").status == 404
+        (site / "content/articles/bridge.md").write_text(article("Bridge reopens after the folder went"))
+        server.wait_for_page(BRIDGE_URL, lambda response: "after the folder went" in response.body)
+        (site / "static").mkdir()
+        (site / "static/robots-note.txt").write_text("back again\n")
+        server.wait_for_page("/robots-note.txt", lambda response: response.body == "back again\n")
 
 
 def test_a_site_broken_from_the_start_is_shown_then_served_when_fixed(site: Path) -> None:
