@@ -377,7 +377,7 @@ class OutsideBasePath(web.RequestHandler):
         _refuse_foreign_host(self, self.preview.policy)
 
     def get(self, path: str) -> None:
-        if path:
+        if path and f"/{path}/" != self.preview.base_path:
             raise web.HTTPError(404)
         self.redirect(self.preview.base_path)
 
