@@ -187,6 +187,7 @@ class Preview:
         self.first_build = asyncio.Event()
         self.wake = asyncio.Event()
         self.last_change = float("-inf")
+        self.first_change: float | None = None  # when the first change of the pending burst was seen
         self.changed: set[str] = set()
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsgen-build")
         self.snapshots = 0
@@ -194,6 +195,8 @@ class Preview:
     def note_changes(self, paths: Sequence[str]) -> None:
         self.changed.update(paths)
         self.last_change = asyncio.get_running_loop().time()
+        if self.first_change is None:
+            self.first_change = self.last_change
         self.wake.set()
 
     async def keep_building(self) -> None:
@@ -206,10 +209,16 @@ class Preview:
             # Nothing awaits between the last check and here: a change from now on wakes the next round.
             self.wake.clear()
             changed, self.changed = sorted(self.changed), set()
+            seen, self.first_change = self.first_change, None
             if changed:
                 more = f" and {len(changed) - 1} more" if len(changed) > 1 else ""
                 self.say(f"changed: {self._shown(changed[0])}{more}; rebuilding")
             await self.build_once()
+            if seen is not None and self.waiters:
+                pages = len(self.waiters)
+                self.say(
+                    f"reloaded {pages} {'page' if pages == 1 else 'pages'}, {loop.time() - seen:.2f} s after the change"
+                )
 
     def _shown(self, path: str) -> str:
         here = Path.cwd()
@@ -220,7 +229,7 @@ class Preview:
         served = self.workdir / f"served-{self.snapshots}"
         loop = asyncio.get_running_loop()
         try:
-            lines = await loop.run_in_executor(self.executor, self._build_and_snapshot, served, self.root)
+            lines = await loop.run_in_executor(self.executor, self._build_and_snapshot, served)
         except BuildFailed as failure:
             self._failed([str(error) for error in failure.errors])
         except NewsgenError as error:
@@ -229,24 +238,20 @@ class Preview:
             self.say(traceback.format_exc().rstrip())
             self._failed([f"internal error: {type(exc).__name__}: {exc}"])
         else:
-            self.root, self.errors = served, ()
+            previous, self.root, self.errors = self.root, served, ()
             for line in lines:
                 self.say(line)
+            # The copy served before stays for the requests still reading it; older ones go, in the
+            # background: deleting thousands of files can take longer than the build.
+            stale = [old for old in self.workdir.glob("served-*") if old not in (previous, served)]
+            loop.run_in_executor(None, _remove, stale)
         self.first_build.set()
         self.reload_pages()
 
-    def _build_and_snapshot(self, served: Path, serving: Path | None) -> Sequence[str]:
-        """Build into one folder (so that a build may reuse the last one), then copy the result to serve.
-
-        The copy is made of hard links, which is cheap and safe because the output is only ever changed
-        by replacing files (write beside, rename over), never by rewriting one in place. The copy being
-        served stays for the requests still reading it; older ones go.
-        """
+    def _build_and_snapshot(self, served: Path) -> Sequence[str]:
+        """Build into one folder (so that a build may reuse the last one), then copy the result to serve."""
         lines = self.rebuild(self.workdir / "build", self.base_url)
-        shutil.copytree(self.workdir / "build", served, symlinks=True, copy_function=_link_or_copy)
-        for old in self.workdir.glob("served-*"):
-            if old not in (serving, served):
-                shutil.rmtree(old, ignore_errors=True)
+        snapshot(self.workdir / "build", served)
         return lines
 
     def _failed(self, errors: list[str]) -> None:
@@ -266,11 +271,31 @@ class Preview:
                 waiter.send_message(message)
 
 
-def _link_or_copy(source: str, target: str) -> None:
-    try:
-        os.link(source, target)
-    except OSError:  # a file system without hard links
-        shutil.copy2(source, target)
+def snapshot(build: Path, target: Path) -> None:
+    """A copy of ``build`` made of hard links: cheap, and safe because a build only ever changes its output by
+    replacing files (write beside, rename over), never by rewriting one in place, so the copy stays as it is."""
+    target.mkdir()
+    pending = [(str(build), str(target))]
+    while pending:
+        source, copy = pending.pop()
+        with os.scandir(source) as entries:
+            for entry in entries:
+                made = os.path.join(copy, entry.name)
+                if entry.is_dir(follow_symlinks=False):
+                    os.mkdir(made)
+                    pending.append((entry.path, made))
+                elif entry.is_symlink():
+                    os.symlink(os.readlink(entry.path), made)
+                else:
+                    try:
+                        os.link(entry.path, made)
+                    except OSError:  # a file system without hard links
+                        shutil.copy2(entry.path, made)
+
+
+def _remove(folders: Sequence[Path]) -> None:
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _refuse_foreign_host(handler: web.RequestHandler, policy: HostPolicy) -> None:
