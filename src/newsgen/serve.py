@@ -366,11 +366,17 @@ class SiteFiles(web.StaticFileHandler):
     def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
         if "\x00" in absolute_path:
             raise web.HTTPError(400, "a NUL byte in the path")
+        # Tornado (>= 6.5.9) resolves symlinks too; these checks hold even where it would not. The first comes
+        # before Tornado's, which would otherwise answer a folder linked from outside with a redirect.
+        self._refuse_outside(root, absolute_path)
         validated = super().validate_absolute_path(root, absolute_path)
-        # Tornado (>= 6.5.9) resolves symlinks too; this holds even where it would not.
-        if validated is not None and not Path(os.path.realpath(validated)).is_relative_to(os.path.realpath(root)):
-            raise web.HTTPError(403, "%s is outside the site", self.path)
+        if validated is not None:
+            self._refuse_outside(root, validated)  # the folder's index.html may be a link of its own
         return validated
+
+    def _refuse_outside(self, root: str, path: str) -> None:
+        if not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root)):
+            raise web.HTTPError(403, "%s is outside the site", self.path)
 
     def compute_etag(self) -> str | None:
         return None  # the page changes with the error overlay while its file stays: nothing is cached

@@ -167,7 +167,9 @@ def test_symlinks_out_of_the_build_are_refused(served: Server, tmp_path: Path) -
     (build / "leak.txt").symlink_to(secret)
     (build / "leak-dir").symlink_to(tmp_path / "secret-dir")
     (build / "inside.txt").symlink_to(build / "robots-note.txt")
-    for path in ("/leak.txt", "/leak-dir/", "/leak-dir/index.html", "/leak-dir"):
+    (build / "linked-index").mkdir()
+    (build / "linked-index" / "index.html").symlink_to(tmp_path / "secret-dir" / "index.html")
+    for path in ("/leak.txt", "/leak-dir/", "/leak-dir/index.html", "/leak-dir", "/linked-index/"):
         response = served.get(path)
         assert 400 <= response.status < 500, (path, response.status)
         assert "the secret" not in response.body
