@@ -2,10 +2,11 @@
 
 Given a ``rebuild`` callable, this module knows nothing of the pipeline: it
 watches the site's folders (watchfiles), coalesces a burst of saves into one
-rebuild run in a worker thread, serves the last complete build from one of two
-folders it owns (never the one being written), and sends livereload's reload
-message to the open pages (livereload's handler, protocol and client script).
-A failed rebuild keeps the last good site and shows the errors over every page.
+rebuild run in a worker thread, builds into a temporary folder of its own,
+serves a hard-link snapshot of the last complete build (switched whole), and
+sends livereload's reload message to the open pages (livereload's socket
+handler, protocol and client script). A failed rebuild keeps the last good
+site and shows the errors over every page.
 
 Every request must name a loopback host, or the host the server was bound to
 (DNS rebinding); the reload socket refuses foreign origins; and files are
