@@ -121,7 +121,8 @@ def test_a_site_broken_from_the_start_is_shown_then_served_when_fixed(site: Path
     source.write_text(good.replace("date: 2026-01-05T09:00:00+00:00", "date: 2026-02-30"))
     running = start_server(site)
     try:
-        error_line = running.wait_for_line(r"bridge\.md:\d+: 'date' is not a valid date.*").group(0)
+        error_line = running.wait_for_line(r"^.*bridge\.md:\d+: 'date' is not a valid date.*").group(0)
+        assert error_line.startswith(f"{source}:3: ")  # the file and the line of the date
         running.wait_for_line(r"^rebuild failed: 1 error; nothing to serve until it builds$")
         waiting = running.get("/")
         assert waiting.status == 503
