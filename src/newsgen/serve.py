@@ -2,7 +2,8 @@
 
 Given a ``rebuild`` callable, this module knows nothing of the pipeline: it
 watches the site's folders (watchfiles), coalesces a burst of saves into one
-rebuild run in a worker thread, builds into a temporary folder of its own,
+rebuild (run in the main thread; the server has a thread of its own), builds
+into a temporary folder of its own,
 serves a hard-link snapshot of the last complete build (switched whole), and
 sends livereload's reload message to the open pages (livereload's socket
 handler, protocol and client script). A failed rebuild keeps the last good
@@ -21,14 +22,16 @@ import html
 import ipaddress
 import json
 import os
+import queue
 import re
 import shutil
 import signal
 import tempfile
+import threading
 import traceback
 import webbrowser
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +51,7 @@ Say = Callable[[str], None]
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 QUIET_SECONDS = 0.2  # a burst of saves is over when nothing has changed for this long
 LIVERELOAD_PROTOCOL = "http://livereload.com/protocols/official-7"
 HEAD_END = re.compile(rb"</head\s*>", re.IGNORECASE)
@@ -173,10 +177,10 @@ class Preview:
     """The live state of one server: the folder served, the last errors, the open pages, the pending rebuild."""
 
     def __init__(
-        self, settings: ServeSettings, rebuild: Rebuild, say: Say, workdir: Path, policy: HostPolicy, base_url: str
+        self, settings: ServeSettings, jobs: Jobs, say: Say, workdir: Path, policy: HostPolicy, base_url: str
     ) -> None:
         self.settings = settings
-        self.rebuild = rebuild
+        self.jobs = jobs
         self.say = say
         self.workdir = workdir
         self.policy = policy
@@ -190,7 +194,6 @@ class Preview:
         self.last_change = float("-inf")
         self.first_change: float | None = None  # when the first change of the pending burst was seen
         self.changed: set[str] = set()
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsgen-build")
         self.snapshots = 0
 
     def note_changes(self, paths: Sequence[str]) -> None:
@@ -230,7 +233,9 @@ class Preview:
         served = self.workdir / f"served-{self.snapshots}"
         loop = asyncio.get_running_loop()
         try:
-            lines = await loop.run_in_executor(self.executor, self._build_and_snapshot, served)
+            done: Future[Sequence[str]] = Future()
+            self.jobs.put(BuildJob(served, self.base_url, done))  # built by the main thread, see serve()
+            lines = await asyncio.wrap_future(done)
         except BuildFailed as failure:
             self._failed([str(error) for error in failure.errors])
         except NewsgenError as error:
@@ -249,12 +254,6 @@ class Preview:
         self.first_build.set()
         self.reload_pages()
 
-    def _build_and_snapshot(self, served: Path) -> Sequence[str]:
-        """Build into one folder (so that a build may reuse the last one), then copy the result to serve."""
-        lines = self.rebuild(self.workdir / "build", self.base_url)
-        snapshot(self.workdir / "build", served)
-        return lines
-
     def _failed(self, errors: list[str]) -> None:
         self.errors = tuple(errors)
         for error in errors:
@@ -270,6 +269,25 @@ class Preview:
                 self.waiters.discard(waiter)
             else:
                 waiter.send_message(message)
+
+
+@dataclass(frozen=True, slots=True)
+class BuildJob:
+    """A rebuild asked of the main thread: build, snapshot the result into ``served``, answer through ``done``."""
+
+    served: Path
+    base_url: str
+    done: Future[Sequence[str]]
+
+
+Jobs = queue.Queue[BuildJob | None]  # None: the server has stopped
+
+
+def build_and_snapshot(rebuild: Rebuild, workdir: Path, job: BuildJob) -> Sequence[str]:
+    """Build into one folder (so that a build may reuse the last one), then copy the result to serve."""
+    lines = rebuild(workdir / "build", job.base_url)
+    snapshot(workdir / "build", job.served)
+    return lines
 
 
 def snapshot(build: Path, target: Path) -> None:
@@ -505,7 +523,7 @@ async def watch_site(preview: Preview) -> None:
                 task.cancel()
 
 
-async def _run(settings: ServeSettings, rebuild: Rebuild, say: Say, workdir: Path) -> None:
+async def _run(settings: ServeSettings, jobs: Jobs, say: Say, workdir: Path, stopping: asyncio.Event) -> None:
     try:
         sockets = bind_sockets(settings.port, address=settings.host)
     except OSError as exc:
@@ -513,24 +531,19 @@ async def _run(settings: ServeSettings, rebuild: Rebuild, say: Say, workdir: Pat
     port = sockets[0].getsockname()[1]
     local = _local_url(settings.host, port)
     base_url = settings.base_url or local
-    preview = Preview(settings, rebuild, say, workdir, HostPolicy.for_bound(settings.host, port), base_url)
+    preview = Preview(settings, jobs, say, workdir, HostPolicy.for_bound(settings.host, port), base_url)
     url = local.rstrip("/") + preview.base_path
     server = HTTPServer(make_app(preview))
     server.add_sockets(sockets)
     say(f"serving {url} (Ctrl-C stops; builds go to {workdir})")
 
-    stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows: Ctrl-C is KeyboardInterrupt
-            loop.add_signal_handler(signum, stopping.set)
     tasks = [asyncio.create_task(preview.keep_building()), asyncio.create_task(watch_site(preview))]
     try:
         if settings.open_browser:
             await preview.first_build.wait()
             await loop.run_in_executor(None, webbrowser.open, url)
         await stopping.wait()
-        say("stopping")
     finally:
         server.stop()
         for waiter in list(preview.waiters):
@@ -539,15 +552,54 @@ async def _run(settings: ServeSettings, rebuild: Rebuild, say: Say, workdir: Pat
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await server.close_all_connections()
-        preview.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def serve(settings: ServeSettings, rebuild: Rebuild, say: Say) -> None:
-    """Build, serve, watch and rebuild until interrupted; the build folders are removed at the end."""
+    """Build, serve, watch and rebuild until interrupted; the build folders are removed at the end.
+
+    The server runs in a thread of its own and the builds in the calling (main) thread, as in
+    ``newsgen build``: a build's use of signals (a time limit on rendering a body) works the same.
+    """
     workdir = Path(tempfile.mkdtemp(prefix="newsgen-serve-")).resolve()
+    jobs: Jobs = queue.Queue()
+    loop = asyncio.new_event_loop()
+    stopping = asyncio.Event()
+    failures: list[BaseException] = []
+
+    def run_server() -> None:
+        try:
+            loop.run_until_complete(_run(settings, jobs, say, workdir, stopping))
+            loop.run_until_complete(loop.shutdown_default_executor())
+        except BaseException as exc:
+            failures.append(exc)
+        finally:
+            jobs.put(None)
+            loop.close()
+
+    in_main = threading.current_thread() is threading.main_thread()
+    # SIGINT too: a shell starts a background job with it ignored, and Ctrl-C must still stop serve.
+    previous = {number: signal.signal(number, _interrupt) for number in STOP_SIGNALS} if in_main else {}
+    server = threading.Thread(target=run_server, name="newsgen-serve")
+    server.start()
     try:
-        asyncio.run(_run(settings, rebuild, say, workdir))
+        while (job := jobs.get()) is not None:
+            if job.done.set_running_or_notify_cancel():
+                try:
+                    job.done.set_result(build_and_snapshot(rebuild, workdir, job))
+                except Exception as exc:  # reported by the server, which keeps the last good build
+                    job.done.set_exception(exc)
     except KeyboardInterrupt:
         say("stopping")
     finally:
+        with contextlib.suppress(RuntimeError):  # the loop has already closed
+            loop.call_soon_threadsafe(stopping.set)
+        server.join()
+        for number, handler in previous.items():
+            signal.signal(number, handler)
         shutil.rmtree(workdir, ignore_errors=True)
+    if failures:
+        raise failures[0]

@@ -135,9 +135,10 @@ def test_a_site_broken_from_the_start_is_shown_then_served_when_fixed(site: Path
         running.stop()
 
 
-def test_sigterm_stops_the_server_and_removes_its_builds(server: Server) -> None:
+@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_the_server_and_removes_its_builds(server: Server, signal_number: int) -> None:
     assert (server.builds / "served-1/index.html").is_file()
-    os.kill(server.process.pid, signal.SIGTERM)
+    os.kill(server.process.pid, signal_number)
     assert server.process.wait(timeout=15) == 0
     assert not server.builds.exists()
 
@@ -195,7 +196,7 @@ def test_a_folder_that_is_no_site_is_a_usage_error(tmp_path: Path) -> None:
 # A build that empties its output folder and fills it again slowly, as a naive generator would: served
 # directly, its output would answer 404 or half a site for a while on every rebuild.
 SLOW_SERVE = """
-import shutil, sys, time
+import shutil, sys, threading, time
 from pathlib import Path
 from newsgen.serve import ServeSettings, serve
 
@@ -208,7 +209,8 @@ def rebuild(out, base_url):
     for number in range(12):
         (out / f"page-{number}.html").write_text(f"<html><head></head><body>version {version}</body></html>")
         time.sleep(0.03)
-    return [f"built version {version}"]
+    main = threading.current_thread() is threading.main_thread()
+    return [f"built version {version}", f"built in the main thread: {main}"]
 
 serve(ServeSettings(watch=(site,), port=0), rebuild, lambda line: print(line, flush=True))
 """
@@ -239,6 +241,8 @@ def test_requests_during_rebuilds_get_the_last_complete_build(tmp_path: Path) ->
         reader.join(timeout=30)
         running.stop()
     assert running.count(REBUILDING) == 3
+    # As in newsgen build, so that a build's signal-based time limit works in the preview too.
+    assert running.count("^built in the main thread: True$") == 4
     assert len(seen) > 36
     assert {status for status, _ in seen} == {200}
     assert {body for _, body in seen} <= {f"version {version}" for version in range(4)}
