@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import BuildFailed, ConfigError, SourceLocation
 from .models import Section
-from .urls import permalink_problem, slug_problem
+from .urls import permalink_problem, slug_problem, split_url
 from .yamlsource import FieldReader, YamlMap, load_yaml, shown
 
 CONFIG_FILE = "newsgen.yaml"
@@ -138,8 +138,8 @@ KNOWN_KEYS = (
 
 def normalise_base_url(url: str) -> str | None:
     """``url`` with a trailing slash, or None when it is no absolute http(s) URL."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    parts = split_url(url)
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
         return None
     return url if url.endswith("/") else url + "/"
 

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from frontmatter.default_handlers import YAMLHandler
@@ -22,7 +21,7 @@ from .config import SiteConfig
 from .errors import BuildFailed, ContentError, NewsgenError, SourceLocation
 from .markup import MarkdownRenderer, MarkupProblem, Rendered, plain_summary
 from .models import Article, Author, CopiedFile, Correction, LeadImage, Link, Page, SiteContent
-from .urls import article_url, page_url, slug_problem, slugify
+from .urls import article_url, page_url, slug_problem, slugify, split_url
 from .yamlsource import FieldReader, YamlMap, clean_text, closest, load_yaml, shown
 
 ARTICLE_KEYS = (
@@ -139,7 +138,9 @@ def safe_url(url: str) -> bool:
         return False
     if url.startswith("/"):
         return not url.startswith("//")
-    parts = urlsplit(url)
+    parts = split_url(url)
+    if parts is None:
+        return False
     if parts.scheme in ("http", "https"):
         return bool(parts.hostname)
     return parts.scheme == "mailto"

@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+# Every character that str.splitlines() breaks on, shown as its escape instead.
+_LINE_BREAKS = {
+    ord(char): char.encode("unicode_escape").decode("ascii") for char in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+}
+
 
 @dataclass(frozen=True, slots=True)
 class SourceLocation:
@@ -27,7 +32,7 @@ class NewsgenError(Exception):
 
     def __str__(self) -> str:
         # One problem, one line: a newline quoted from the input must not start a line of its own.
-        message = self.message.replace("\r", "\\r").replace("\n", "\\n")
+        message = self.message.translate(_LINE_BREAKS)
         return f"{self.location}: {message}" if self.location else message
 
     def __reduce__(self) -> tuple[object, ...]:

@@ -6,7 +6,7 @@ import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from lxml import etree
 
@@ -15,7 +15,7 @@ from .config import SiteConfig
 from .index import SiteIndex
 from .markup import map_urls
 from .models import Article, OutputFile
-from .urls import absolute, feed_url, output_path
+from .urls import absolute, feed_url, output_path, split_url
 from .xmldoc import add, serialise, timestamp, xml_text
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -38,7 +38,8 @@ def _absolute_url(url: str, base_url: str, page_url: str) -> str:
     url = url.strip()
     if url.startswith("/") and not url.startswith("//"):
         return absolute(base_url, url)
-    if urlsplit(url).scheme:
+    parts = split_url(url)
+    if parts is None or parts.scheme:
         return url
     return urljoin(page_url, url)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from .errors import ContentError, NewsgenError, SourceLocation
 from .models import OutputFile
+from .urls import split_url
 
 _LINK = re.compile(r"""<(?:a|link|img|script|source|iframe)\b[^>]*?\s(?:href|src)="([^"]*)\"""", re.IGNORECASE)
 
@@ -27,8 +28,8 @@ def broken_links(
             continue
         missing: dict[str, None] = {}
         for href in _LINK.findall(file.data.decode("utf-8", "replace")):
-            parts = urlsplit(href.replace("&amp;", "&"))
-            if parts.scheme or parts.netloc or not parts.path.startswith(prefix):
+            parts = split_url(href.replace("&amp;", "&"))
+            if parts is None or parts.scheme or parts.netloc or not parts.path.startswith(prefix):
                 continue
             relative = unquote(parts.path[len(prefix) :])
             target = relative + "index.html" if relative == "" or relative.endswith("/") else relative

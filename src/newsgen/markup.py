@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import lxml.html
 import markdown
@@ -19,7 +18,7 @@ import nh3
 from lxml import etree
 
 from .models import SubSection
-from .urls import slugify
+from .urls import slugify, split_url
 
 EXTENSIONS = [
     "markdown.extensions.tables",
@@ -253,8 +252,13 @@ class MarkdownRenderer:
             # evil's to a browser), so an embed URL holding one is dropped, not parsed.
             if "\\" in value or any(char.isspace() for char in value):
                 return None
-            parts = urlsplit(value)
-            allowed = parts.scheme == "https" and parts.username is None and parts.hostname in self._embed_hosts
+            parts = split_url(value)
+            allowed = (
+                parts is not None
+                and parts.scheme == "https"
+                and parts.username is None
+                and parts.hostname in self._embed_hosts
+            )
             return value if allowed else None
         if attribute == "style":
             return value if _STYLE_ALIGN.match(value) else None

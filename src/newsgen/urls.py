@@ -6,7 +6,7 @@ import re
 import string
 import unicodedata
 from datetime import date, datetime
-from urllib.parse import quote
+from urllib.parse import SplitResult, quote, urlsplit
 
 PERMALINK_FIELDS = ("section", "year", "month", "day", "slug")
 _NOT_WORD = re.compile(r"[^\w]+")
@@ -117,3 +117,13 @@ def absolute(base_url: str, url: str) -> str:
     if "://" in url:
         return url
     return base_url.rstrip("/") + quote(url, safe="/#?=&%:~-._")
+
+
+def split_url(url: str) -> SplitResult | None:
+    """``url`` split into its parts, or None when it cannot be (``http://host[`` raises in urllib)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - reading it is what validates the port
+    except ValueError:
+        return None
+    return parts
