@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -438,15 +438,19 @@ def walk_files(folder: Path, root: Path, suffix: str = "") -> tuple[list[Path], 
     return files, warnings
 
 
-def _read(path: Path) -> str:
+def _read_bytes(path: Path) -> bytes:
     try:
         if path.stat().st_size > MAX_SOURCE_BYTES:
             raise ContentError(
                 SourceLocation(path), f"file is larger than {MAX_SOURCE_BYTES // 1_000_000} MB; split it or shrink it"
             )
-        return decode(path, path.read_bytes())
+        return path.read_bytes()
     except OSError as exc:
         raise ContentError(SourceLocation(path), f"cannot read: {exc.strerror}") from None
+
+
+def _read(path: Path) -> str:
+    return decode(path, _read_bytes(path))
 
 
 def _errors_of(failure: NewsgenError | BuildFailed) -> Iterator[NewsgenError]:
@@ -456,26 +460,54 @@ def _errors_of(failure: NewsgenError | BuildFailed) -> Iterator[NewsgenError]:
         yield failure
 
 
-def load_site(config: SiteConfig, renderer: MarkdownRenderer) -> SiteContent:
-    """Read every content file of the site; raise ``BuildFailed`` with all errors of all files."""
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A Markdown content file as read from disk: ``kind`` is 'article' or 'page'."""
+
+    kind: str
+    path: Path
+    data: bytes
+    error: NewsgenError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSources:
+    """The site folder as read, before any Markdown is parsed."""
+
+    files: tuple[SourceFile, ...]
+    authors: tuple[Author, ...]
+    static: tuple[CopiedFile, ...]
+    warnings: tuple[str, ...]
+    errors: tuple[NewsgenError, ...]
+
+
+def parse_settings(config: SiteConfig) -> tuple[object, ...]:
+    """The configuration values a parsed article or page depends on (a parse cache is keyed by them)."""
+    return (
+        config.root,
+        str(config.timezone),
+        config.sections,
+        config.permalink,
+        config.embed_hosts,
+        config.trusted_html,
+    )
+
+
+def read_site(config: SiteConfig) -> SiteSources:
+    """Read every content file's bytes, the author profiles and the static file list."""
     errors: list[NewsgenError] = []
     article_files, warnings = walk_files(config.content_dir / "articles", config.root, ".md")
     page_files, page_warnings = walk_files(config.content_dir / "pages", config.root, ".md")
     static_files, static_warnings = walk_files(config.static_dir, config.root)
     # Templates are read by the theme's loader, which refuses the same links; listing them here reports them.
     _, template_warnings = walk_files(config.templates_dir, config.root)
-    articles: list[Article] = []
-    pages: list[Page] = []
-    for path in article_files:
-        try:
-            articles.append(parse_article(path, _read(path), config, renderer))
-        except (NewsgenError, BuildFailed) as failure:
-            errors.extend(_errors_of(failure))
-    for path in page_files:
-        try:
-            pages.append(parse_page(path, _read(path), renderer))
-        except (NewsgenError, BuildFailed) as failure:
-            errors.extend(_errors_of(failure))
+    files: list[SourceFile] = []
+    for kind, paths in (("article", article_files), ("page", page_files)):
+        for path in paths:
+            try:
+                files.append(SourceFile(kind, path, _read_bytes(path)))
+            except NewsgenError as error:
+                files.append(SourceFile(kind, path, b"", error))
     authors: tuple[Author, ...] = ()
     authors_file = config.content_dir / "authors.yaml"
     if authors_file.is_symlink() and not _inside(authors_file, config.root):
@@ -485,13 +517,61 @@ def load_site(config: SiteConfig, renderer: MarkdownRenderer) -> SiteContent:
             authors = parse_authors(authors_file, _read(authors_file))
         except (NewsgenError, BuildFailed) as failure:
             errors.extend(_errors_of(failure))
+    static = tuple(CopiedFile(path.relative_to(config.static_dir).as_posix(), path) for path in static_files)
+    return SiteSources(
+        tuple(files),
+        authors,
+        static,
+        tuple(warnings + page_warnings + static_warnings + template_warnings),
+        tuple(errors),
+    )
+
+
+def parse_source(source: SourceFile, config: SiteConfig, renderer: MarkdownRenderer) -> Article | Page:
+    """One content file as an ``Article`` or ``Page``; raises ``NewsgenError`` or ``BuildFailed``."""
+    if source.error:
+        raise source.error
+    text = decode(source.path, source.data)
+    if source.kind == "article":
+        return parse_article(source.path, text, config, renderer)
+    return parse_page(source.path, text, renderer)
+
+
+def parse_outcome(
+    source: SourceFile, config: SiteConfig, renderer: MarkdownRenderer
+) -> Article | Page | tuple[NewsgenError, ...]:
+    """``parse_source`` with its errors returned as a value (what a worker process sends back)."""
+    try:
+        return parse_source(source, config, renderer)
+    except (NewsgenError, BuildFailed) as failure:
+        return tuple(_errors_of(failure))
+
+
+def assemble(sources: SiteSources, outcomes: Sequence[Article | Page | tuple[NewsgenError, ...]]) -> SiteContent:
+    """The parsed files, in the order read, as ``SiteContent``; ``BuildFailed`` with every error of every file."""
+    errors: list[NewsgenError] = []
+    articles: list[Article] = []
+    pages: list[Page] = []
+    for outcome in outcomes:
+        if isinstance(outcome, Article):
+            articles.append(outcome)
+        elif isinstance(outcome, Page):
+            pages.append(outcome)
+        else:
+            errors.extend(outcome)
+    errors.extend(sources.errors)
     if errors:
         raise BuildFailed(errors)
-    static = tuple(CopiedFile(path.relative_to(config.static_dir).as_posix(), path) for path in static_files)
     return SiteContent(
         articles=tuple(articles),
         pages=tuple(pages),
-        authors=authors,
-        static=static,
-        warnings=tuple(warnings + page_warnings + static_warnings + template_warnings),
+        authors=sources.authors,
+        static=sources.static,
+        warnings=sources.warnings,
     )
+
+
+def load_site(config: SiteConfig, renderer: MarkdownRenderer) -> SiteContent:
+    """Read and parse every content file of the site; raise ``BuildFailed`` with all errors of all files."""
+    sources = read_site(config)
+    return assemble(sources, [parse_outcome(source, config, renderer) for source in sources.files])
