@@ -1,0 +1,174 @@
+"""The build cache in ``SITE/.newsgen-cache/``: the only code that reads and writes it.
+
+It remembers, from one build to the next, each content file's parsed form (by the
+SHA-256 of its bytes) and a digest of the inputs and the bytes of every file written (so a page
+whose inputs did not change is neither rendered nor written again). The file starts with a header naming newsgen's and Python's versions and
+a checksum of the rest; a cache that is damaged, foreign or unreadable is ignored
+and the build runs cold.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import dataclasses
+import hashlib
+import io
+import os
+import pickle
+import sys
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .models import Article, Correction, LeadImage, Link, Page, SubSection
+
+CACHE_FOLDER = ".newsgen-cache"
+CACHE_FILE = "build.cache"  # the keys and the pages; the parsed models are in parsed-NN.cache
+MAGIC = b"newsgen-cache 1\n"
+
+
+@dataclass(frozen=True, slots=True)
+class BuildCache:
+    """What one build leaves for the next."""
+
+    parse_key: str = ""
+    # source path → (SHA-256 of its bytes, the Article or Page parsed from them)
+    parsed: Mapping[str, tuple[str, Article | Page]] = field(default_factory=dict)
+    render_key: str = ""
+    # the output folder the pages below were written to, and the stamp left in its marker
+    out: str = ""
+    stamp: str = ""
+    # output path → (digest of everything the file was made from, SHA-256 of its bytes), for every file written
+    outputs: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+
+# The parsed models are spread over this many files, so that one edit rewrites one of them.
+SHARDS = 32
+# Models are stored as their class and field values: loading calls the constructor, which is
+# much faster than restoring a slotted dataclass field by field.
+_MODELS: tuple[type, ...] = (Article, Page, SubSection, Correction, LeadImage, Link)
+_FIELDS: dict[type, tuple[str, ...]] = {kind: tuple(item.name for item in dataclasses.fields(kind)) for kind in _MODELS}
+
+
+def _reduce_model(model: object) -> tuple[type, tuple[object, ...]]:
+    kind = type(model)
+    return kind, tuple(getattr(model, name) for name in _FIELDS[kind])
+
+
+_DISPATCH: dict[type, Callable[[Any], Any]] = {**copyreg.dispatch_table, **{kind: _reduce_model for kind in _MODELS}}
+
+
+def code_version() -> str:
+    """newsgen's version and a digest of its own code, so a cache from any other code is never trusted
+    (an editable install changes without a new version number)."""
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for path in sorted(package.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return f"{__version__}+{digest.hexdigest()[:16]}"
+
+
+CODE_VERSION = code_version()
+
+
+def _header() -> bytes:
+    return f"newsgen {CODE_VERSION}; python {sys.version_info.major}.{sys.version_info.minor}\n".encode()
+
+
+def cache_path(site: Path) -> Path:
+    return site / CACHE_FOLDER / CACHE_FILE
+
+
+def _shard_path(site: Path, shard: int) -> Path:
+    return site / CACHE_FOLDER / f"parsed-{shard:02d}.cache"
+
+
+def _shard_of(source: str) -> int:
+    return zlib.crc32(source.encode("utf-8", "surrogatepass")) % SHARDS
+
+
+def _read(path: Path) -> object:
+    """The value stored at ``path``, or None when it is missing, damaged or from another version."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    prefix = MAGIC + _header()
+    if not data.startswith(prefix) or len(data) < len(prefix) + 65:
+        return None
+    checksum, payload = data[len(prefix) : len(prefix) + 64], data[len(prefix) + 65 :]
+    if hashlib.sha256(payload).hexdigest().encode() != checksum:
+        return None
+    try:
+        return pickle.loads(payload)
+    except Exception:  # a payload that passed the checksum but does not load is still only a cache
+        return None
+
+
+def _write(path: Path, value: object) -> None:
+    stream = io.BytesIO()
+    pickler = pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _DISPATCH
+    pickler.dump(value)
+    payload = stream.getbuffer()
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        with temporary.open("wb") as output:
+            output.write(MAGIC + _header() + hashlib.sha256(payload).hexdigest().encode() + b"\n")
+            output.write(payload)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def load_cache(site: Path) -> BuildCache:
+    """The cache the last build left; what is missing, damaged or foreign is left out (and rebuilt)."""
+    main = _read(cache_path(site))
+    if not isinstance(main, BuildCache):
+        return BuildCache()
+    parsed: dict[str, tuple[str, Article | Page]] = {}
+    for shard in range(SHARDS):
+        stored = _read(_shard_path(site, shard))
+        if (
+            isinstance(stored, tuple)
+            and len(stored) == 2
+            and stored[0] == main.parse_key
+            and isinstance(stored[1], dict)
+        ):
+            parsed.update(stored[1])
+    return replace(main, parsed=parsed)
+
+
+def _shards(parsed: Mapping[str, tuple[str, Article | Page]]) -> list[dict[str, tuple[str, Article | Page]]]:
+    shards: list[dict[str, tuple[str, Article | Page]]] = [{} for _ in range(SHARDS)]
+    for source, entry in parsed.items():
+        shards[_shard_of(source)][source] = entry
+    return shards
+
+
+def save_cache(site: Path, cache: BuildCache, previous: BuildCache | None = None) -> None:
+    """Write what changed since ``previous`` (each file beside, then renamed over the old one); a failure
+    to write is not an error, only a slower next build."""
+    try:
+        folder = site / CACHE_FOLDER
+        folder.mkdir(exist_ok=True)
+        ignore = folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# newsgen's build cache; safe to delete\n*\n")
+        same_key = previous is not None and previous.parse_key == cache.parse_key
+        before = _shards(previous.parsed) if previous is not None and same_key else [None] * SHARDS
+        for shard, entries in enumerate(_shards(cache.parsed)):
+            if entries != before[shard]:
+                _write(_shard_path(site, shard), (cache.parse_key, entries))
+        main = replace(cache, parsed={})
+        if previous is None or main != replace(previous, parsed={}):
+            _write(cache_path(site), main)
+    except OSError:
+        pass
+
+
+def clear_cache(site: Path) -> None:
+    cache_path(site).unlink(missing_ok=True)
