@@ -1,9 +1,12 @@
 """The only code that writes the built site.
 
-The new site is written into a staging folder beside the output folder and
-swapped in only when it is whole, so a failed or killed build leaves the
-previous output as it was; a leftover of an interrupted swap is put right at
-the start of the next build. Every path is checked to stay inside the output.
+A cold build writes the whole site into a staging folder beside the output
+folder and swaps it in only when it is whole. An incremental build stages only
+the files that changed, then commits by renaming a journal (the list of files
+to move in and to delete) into place, and applies it; a build killed before the
+commit leaves the previous output as it was, one killed after it is rolled
+forward from the journal at the start of the next build. Every path is checked
+to stay inside the output.
 """
 
 from __future__ import annotations
@@ -12,11 +15,14 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
+import hashlib
+import json
 import os
 import shutil
 import sys
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .errors import OutputError, SourceLocation, UsageError
@@ -69,6 +75,10 @@ def _retired(out: Path) -> Path:
     return out.parent / f".{out.name}.newsgen-old"
 
 
+def _journal(out: Path) -> Path:
+    return out.parent / f".{out.name}.newsgen-journal"
+
+
 def check_output_dir(out: Path, site: Path) -> None:
     """Refuse an output folder that a swap would destroy something precious with."""
     out, site = out.resolve(), site.resolve()
@@ -90,8 +100,11 @@ def check_output_dir(out: Path, site: Path) -> None:
 
 
 def recover(out: Path) -> None:
-    """Put right what an interrupted build left: restore a retired output, drop a staging folder."""
+    """Put right what an interrupted build left: finish a committed update, restore a retired output,
+    drop a staging folder."""
     retired, staging = _retired(out), _staging(out)
+    if _journal(out).exists():
+        _apply_journal(out)
     if retired.exists():
         if out.exists():
             _remove(retired)
@@ -218,3 +231,173 @@ def _fill(root: Path, files: Iterable[OutputFile], copies: Iterable[CopiedFile])
         claim(file.path, f"the generated {file.path}").write_bytes(file.data)
         count += 1
     return count
+
+
+@contextlib.contextmanager
+def exclusive(out: Path) -> Iterator[Path]:
+    """Hold the output's parent folder for a build (a second build waits); yields the output folder to use
+    (a symlinked output is written where it points)."""
+    if out.is_symlink():
+        out = out.resolve()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        lock = _folder_lock(out.parent)
+        lock.__enter__()
+    except OSError as exc:
+        raise _cannot_write(exc, out) from None
+    try:
+        yield out
+    finally:
+        lock.__exit__(None, None, None)
+
+
+@dataclass(frozen=True, slots=True)
+class Staging:
+    """Files of a new build being written beside ``out``: the whole tree, or (``incremental``) only what changed."""
+
+    out: Path
+    root: Path
+    incremental: bool
+
+
+def output_stamp(out: Path) -> str:
+    """The stamp the last build left in the output's marker ('' when there is none)."""
+    try:
+        lines = (out / MARKER).read_text().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return ""
+    return lines[1].removeprefix("stamp: ") if len(lines) > 1 else ""
+
+
+def _fail(exc: OSError, fallback: Path | str) -> OutputError:
+    return OutputError(SourceLocation(Path(exc.filename or fallback)), f"cannot write the site: {exc.strerror or exc}")
+
+
+def settle(out: Path) -> None:
+    """``recover`` for a build about to read the output: what an interrupted build left is put right first."""
+    try:
+        recover(out)
+    except OSError as exc:
+        raise _fail(exc, out) from None
+
+
+def begin(out: Path, *, incremental: bool) -> Staging:
+    """Start writing a build; ``incremental`` only when ``out`` holds the build the cache describes."""
+    try:
+        recover(out)
+        staging = _staging(out)
+        staging.mkdir(parents=True)
+    except OSError as exc:
+        raise _fail(exc, out) from None
+    return Staging(out, staging, incremental and out.is_dir())
+
+
+def claim_paths(paths: Iterable[tuple[str, str]]) -> None:
+    """Refuse two files for one path (by the rules of a case-insensitive, normalising file system) or an escape."""
+    owners: dict[str, str] = {}
+    for relative, owner in paths:
+        key = unicodedata.normalize("NFC", relative).casefold()
+        if key in owners:
+            raise OutputError(SourceLocation(Path(relative)), f"two files for one path: {owners[key]} and {owner}")
+        owners[key] = owner
+        parts = relative.split("/")
+        if relative.startswith("/") or "\x00" in relative or any(part in ("", ".", "..") for part in parts):
+            raise OutputError(SourceLocation(Path(relative)), "refusing to write outside the output folder")
+
+
+def _open_target(root: Path, relative: str) -> Path:
+    target = _target(root, relative)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def _flat(staging_root: Path, relative: str) -> Path:
+    """Where an update stages ``relative``: flat, named by a hash of the path (no folders to make and remove)."""
+    _target(staging_root, relative)
+    return staging_root / hashlib.sha1(relative.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _staged(staging: Staging, relative: str) -> Path:
+    return _flat(staging.root, relative) if staging.incremental else _open_target(staging.root, relative)
+
+
+def write_file(staging: Staging, relative: str, data: bytes) -> None:
+    try:
+        _staged(staging, relative).write_bytes(data)
+    except OSError as exc:
+        raise _fail(exc, relative) from None
+
+
+def copy_file(staging: Staging, relative: str, source: Path) -> None:
+    try:
+        shutil.copyfile(source, _staged(staging, relative))
+    except OSError as exc:
+        raise _fail(exc, relative) from None
+
+
+def finish(staging: Staging, *, stamp: str, written: Sequence[str] = (), deleted: Sequence[str] = ()) -> None:
+    """Make the staged build the output: swap the whole tree in, or commit and apply the journal of an update
+    (``written``: the staged files; ``deleted``: files of the old output the new build no longer has)."""
+    out = staging.out
+    try:
+        if not staging.incremental:
+            _write_marker(staging.root, stamp)
+            if not out.exists():
+                os.rename(staging.root, out)
+            elif exchange(staging.root, out):
+                shutil.rmtree(staging.root, ignore_errors=True)  # the old site, now in the staging folder
+            else:
+                os.rename(out, _retired(out))
+                os.rename(staging.root, out)
+                shutil.rmtree(_retired(out), ignore_errors=True)
+            return
+        for relative in deleted:
+            _target(out, relative)
+        pending = staging.root / ".journal"
+        pending.write_text(json.dumps({"stamp": stamp, "written": list(written), "deleted": list(deleted)}))
+        os.replace(pending, _journal(out))  # the commit: from here on the update is rolled forward
+        _apply_journal(out)
+    except OSError as exc:
+        abandon(staging)
+        raise _fail(exc, out) from None
+
+
+def _write_marker(root: Path, stamp: str) -> None:
+    temporary = root / f"{MARKER}.tmp"
+    temporary.write_text(f"built by newsgen; this folder is replaced whole on every build\nstamp: {stamp}\n")
+    os.replace(temporary, root / MARKER)
+
+
+def _apply_journal(out: Path) -> None:
+    """Move the staged files of a committed update into ``out`` and delete the dropped ones (repeatable)."""
+    journal = _journal(out)
+    staging = _staging(out)
+    entries = json.loads(journal.read_text())
+    for relative in entries["written"]:
+        staged = _flat(staging, relative)
+        if staged.exists():
+            target = _target(out, relative)
+            try:
+                os.replace(staged, target)
+            except FileNotFoundError:  # a new folder in the output
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staged, target)
+    for relative in entries["deleted"]:
+        target = _target(out, relative)
+        target.unlink(missing_ok=True)
+        folder = target.parent
+        while folder != out and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
+    _write_marker(out, entries["stamp"])
+    journal.unlink()
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def abandon(staging: Staging) -> None:
+    """Drop a build that will not be finished; the old output stays as it was. (An update whose journal is
+    committed is not dropped: the next build rolls it forward.)"""
+    if _journal(staging.out).exists():
+        return
+    shutil.rmtree(staging.root, ignore_errors=True)
+    recover(staging.out)
