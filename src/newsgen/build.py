@@ -1,25 +1,53 @@
-"""A build, top to bottom: config → load → index → render → write. This module only chains the stages."""
+"""A build, top to bottom: config → read → parse → index → plan → render → write. This module only chains the stages.
+
+Parsing and rendering run in worker processes (``jobs``); the build cache lets an
+unchanged file skip parsing and an unchanged page skip rendering, and the result is
+the same bytes a cold build makes.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import jinja2
+
+from .cache import CODE_VERSION, BuildCache, load_cache, save_cache
 from .config import SiteConfig
-from .content import load_site
+from .content import SiteSources, assemble, parse_outcome, parse_settings, read_site
 from .errors import BuildFailed, NewsgenError
 from .feeds import atom_feeds
+from .fingerprint import Fingerprints
 from .index import SiteIndex, index_site
 from .links import broken_links
 from .markup import MarkdownRenderer
 from .models import Article, CopiedFile, OutputFile, Page
-from .output import check_output_dir, check_paths, write_site
-from .render import plan, render_all, site_view
+from .output import (
+    abandon,
+    begin,
+    check_output_dir,
+    check_paths,
+    claim_paths,
+    copy_file,
+    finish,
+    output_stamp,
+    settle,
+    write_file,
+)
+from .render import PageJob, plan, render, render_all, site_view
 from .sitemaps import site_maps
-from .theme import make_environment, theme_assets
+from .theme import make_environment, template_digest, theme_assets
 from .urls import link, output_path
+from .workers import default_jobs, parallel_map
+
+# A phase's name, how many of its items are done and how many there are.
+Progress = Callable[[str, int, int], None]
+Outcome = Article | Page | tuple[NewsgenError, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +65,10 @@ class BuildReport:
     embargoed: tuple[Article, ...]
     drafts_left_out: int
     warnings: tuple[str, ...]
+    parsed: int = 0
+    rendered: int = 0
+    reused: int = 0
+    written: int = 0
 
     @property
     def next_due(self) -> Article | None:
@@ -51,10 +83,86 @@ class Generated:
     warnings: tuple[str, ...]
 
 
-def generate(config: SiteConfig, *, now: datetime, options: BuildOptions) -> Generated:
-    """Everything the site consists of, in memory; ``BuildFailed`` lists every error found."""
-    renderer = MarkdownRenderer(embed_hosts=config.embed_hosts, trusted_html=config.trusted_html)
-    content = load_site(config, renderer)
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    outcomes: list[Outcome]
+    key: str
+    # source path → (digest of its bytes, model): what the cache keeps for the next build
+    models: dict[str, tuple[str, Article | Page]]
+    fingerprints: Fingerprints
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """The site planned and ready to render: every page job, and the files made whole at once."""
+
+    index: SiteIndex
+    env: jinja2.Environment
+    jobs: list[PageJob]
+    files: list[OutputFile]
+    copies: list[CopiedFile]
+    warnings: tuple[str, ...]
+    parsed: Parsed
+
+
+def _sha(*parts: str | bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode() if isinstance(part, str) else part)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def parse(
+    config: SiteConfig, sources: SiteSources, previous: BuildCache, *, jobs: int, progress: Progress | None
+) -> Parsed:
+    """Every content file as a model: from the cache when its bytes are unchanged, else parsed in the workers."""
+    key = _sha(CODE_VERSION, repr(parse_settings(config)))
+    remembered = previous.parsed if previous.parse_key == key else {}
+    digests = [hashlib.sha256(source.data).hexdigest() for source in sources.files]
+    outcomes: list[Outcome | None] = [None] * len(sources.files)
+    todo: list[int] = []
+    for number, (source, digest) in enumerate(zip(sources.files, digests, strict=True)):
+        hit = remembered.get(str(source.path))
+        if hit is not None and hit[0] == digest and source.error is None:
+            outcomes[number] = hit[1]
+        else:
+            todo.append(number)
+    if todo:
+        renderer = MarkdownRenderer(embed_hosts=config.embed_hosts, trusted_html=config.trusted_html)
+        fresh = parallel_map(
+            lambda number: parse_outcome(sources.files[number], config, renderer),
+            todo,
+            jobs=jobs,
+            progress=(lambda done, total: progress("parse", done, total)) if progress else None,
+        )
+        for number, outcome in zip(todo, fresh, strict=True):
+            outcomes[number] = outcome
+    complete = [outcome for outcome in outcomes if outcome is not None]
+    models: dict[str, tuple[str, Article | Page]] = {}
+    known: dict[int, tuple[object, bytes]] = {}
+    for source, digest, outcome in zip(sources.files, digests, complete, strict=True):
+        if isinstance(outcome, Article | Page):
+            models[str(source.path)] = (digest, outcome)
+            # A model is a pure function of its file's path and bytes and the parse settings.
+            known[id(outcome)] = (outcome, hashlib.sha256(f"{key}\0{source.path}\0{digest}".encode()).digest())
+    return Parsed(complete, key, models, Fingerprints(known), len(todo))
+
+
+def prepare(
+    config: SiteConfig,
+    *,
+    now: datetime,
+    options: BuildOptions,
+    previous: BuildCache | None = None,
+    jobs: int = 1,
+    progress: Progress | None = None,
+) -> Prepared:
+    """Read, parse, index and plan the site; ``BuildFailed`` lists every error found."""
+    sources = read_site(config)
+    parsed = parse(config, sources, previous or BuildCache(), jobs=jobs, progress=progress)
+    content = assemble(sources, parsed.outcomes)
     index = index_site(
         content, config.sections, config.timezone, now=now, include_drafts=options.drafts, include_future=options.future
     )
@@ -69,11 +177,27 @@ def generate(config: SiteConfig, *, now: datetime, options: BuildOptions) -> Gen
         now,
         preview=options.preview,
     )
-    pages, errors = render_all(plan(index, config, view), env)
+    # Whole-site outputs made at once from the index: feeds, sitemaps, robots.txt, ads.txt.
+    files = news_outputs(index, config, now)
+    return Prepared(
+        index,
+        env,
+        list(plan(index, config, view)),
+        files,
+        [*assets.values(), *content.static],
+        content.warnings,
+        parsed,
+    )
+
+
+def generate(config: SiteConfig, *, now: datetime, options: BuildOptions) -> Generated:
+    """Everything the site consists of, in memory; ``BuildFailed`` lists every error found. (Files the build
+    cache holds unchanged are not parsed again; the cache is only read.)"""
+    prepared = prepare(config, now=now, options=options, previous=load_cache(config.root), jobs=default_jobs())
+    pages, errors = render_all(iter(prepared.jobs), prepared.env)
     if errors:
         raise BuildFailed(errors)
-    pages += news_outputs(index, config, now)
-    return Generated(index, pages, [*assets.values(), *content.static], content.warnings)
+    return Generated(prepared.index, [*pages, *prepared.files], prepared.copies, prepared.warnings)
 
 
 def news_outputs(index: SiteIndex, config: SiteConfig, now: datetime) -> list[OutputFile]:
@@ -83,9 +207,11 @@ def news_outputs(index: SiteIndex, config: SiteConfig, now: datetime) -> list[Ou
 
 def next_due(config: SiteConfig, *, now: datetime, options: BuildOptions) -> Article | None:
     """The embargoed article that becomes due first, found by reading and indexing only: nothing is rendered
-    or written, so a scheduled job can ask cheaply whether a rebuild is due. Drafts count only with ``drafts``."""
-    renderer = MarkdownRenderer(embed_hosts=config.embed_hosts, trusted_html=config.trusted_html)
-    content = load_site(config, renderer)
+    or written, so a scheduled job can ask cheaply whether a rebuild is due. Drafts count only with ``drafts``.
+    Files the build cache holds unchanged are not parsed again."""
+    sources = read_site(config)
+    parsed = parse(config, sources, load_cache(config.root), jobs=default_jobs(), progress=None)
+    content = assemble(sources, parsed.outcomes)
     index = index_site(content, config.sections, config.timezone, now=now, include_drafts=options.drafts)
     return index.next_due
 
@@ -103,16 +229,138 @@ def check(config: SiteConfig, *, now: datetime, options: BuildOptions) -> Genera
     return generated
 
 
-def build(config: SiteConfig, out: Path, *, now: datetime, options: BuildOptions = BuildOptions()) -> BuildReport:
+def _file_sha(path: Path) -> str:
+    with path.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
+
+
+def page_digests(prepared: Prepared, render_key: str) -> list[str]:
+    """For each page job, a digest of everything it is rendered from."""
+    fingerprints = prepared.parsed.fingerprints
+    return [
+        _sha(render_key, job.template, job.url, fingerprints.context_digest(job.context).hex()) for job in prepared.jobs
+    ]
+
+
+def _unique(errors: Sequence[NewsgenError | None]) -> list[NewsgenError]:
+    found: dict[str, NewsgenError] = {}
+    for error in errors:
+        if error is not None:
+            found.setdefault(str(error), error)
+    return list(found.values())
+
+
+def build(
+    config: SiteConfig,
+    out: Path,
+    *,
+    now: datetime,
+    options: BuildOptions = BuildOptions(),
+    jobs: int | None = None,
+    clean: bool = False,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Build the site into ``out``, reusing what the cache shows unchanged unless ``clean``."""
     started = time.perf_counter()
     check_output_dir(out, config.root)
-    generated = generate(config, now=now, options=options)
-    files = write_site(out, generated.pages, generated.copies)
+    workers = jobs or default_jobs()
+    previous = BuildCache() if clean else load_cache(config.root)
+    prepared = prepare(config, now=now, options=options, previous=previous, jobs=workers, progress=progress)
+    render_key = _sha(CODE_VERSION, template_digest(config.templates_dir), repr(config), repr(options))
+    digests = page_digests(prepared, render_key)
+    paths = [output_path(job.url) for job in prepared.jobs]
+    settle(out)  # first: an interrupted update is completed before the output is compared with the cache
+    resolved = str(out.resolve())
+    # The old output can be updated in place only if it is exactly what the cache describes; pages are
+    # reused only if their digest (which covers the templates and the config) is unchanged.
+    incremental = previous.out == resolved and bool(previous.stamp) and output_stamp(out) == previous.stamp
+    staging = begin(out, incremental=incremental)
+    old = previous.outputs if staging.incremental else {}
+    outputs: dict[str, tuple[str, str]] = {}
+    written: list[str] = []
+    try:
+        claim_paths(
+            [(copy.path, str(copy.source)) for copy in prepared.copies]
+            + [(path, f"the generated {path}") for path in paths]
+            + [(file.path, f"the generated {file.path}") for file in prepared.files]
+        )
+        for copy in prepared.copies:
+            digest = _file_sha(copy.source)
+            outputs[copy.path] = (digest, digest)
+            if old.get(copy.path) != outputs[copy.path]:
+                copy_file(staging, copy.path, copy.source)
+                written.append(copy.path)
+        for file in prepared.files:
+            digest = hashlib.sha256(file.data).hexdigest()
+            outputs[file.path] = (digest, digest)
+            if old.get(file.path) != outputs[file.path]:
+                write_file(staging, file.path, file.data)
+                written.append(file.path)
+        todo: list[int] = []
+        for number, (path, digest) in enumerate(zip(paths, digests, strict=True)):
+            before = old.get(path)
+            if before is not None and before[0] == digest:
+                outputs[path] = before
+            else:
+                todo.append(number)
+        env, page_jobs = prepared.env, prepared.jobs
+        for name in sorted({page_jobs[number].template for number in todo}):
+            with contextlib.suppress(jinja2.TemplateError):  # reported, with its place, by the page using it
+                env.get_template(name)  # compiled once here, shared by every worker
+
+        def render_one(number: int) -> NewsgenError | tuple[str, bool]:
+            """Render a page and stage it unless its bytes are the ones already in the output."""
+            try:
+                file = render(page_jobs[number], env)
+                sha = hashlib.sha256(file.data).hexdigest()
+                changed = old.get(file.path, ("", ""))[1] != sha
+                if changed:
+                    write_file(staging, file.path, file.data)
+            except NewsgenError as error:
+                return error
+            return sha, changed
+
+        results = parallel_map(
+            render_one,
+            todo,
+            jobs=workers,
+            progress=(lambda done, total: progress("render", done, total)) if progress else None,
+        )
+        errors = _unique([result for result in results if isinstance(result, NewsgenError)])
+        if errors:
+            raise BuildFailed(errors)
+        for number, result in zip(todo, results, strict=True):
+            assert not isinstance(result, NewsgenError)
+            outputs[paths[number]] = (digests[number], result[0])
+            if result[1]:
+                written.append(paths[number])
+        # The stamp names the tree's content (the same site gives the same stamp anywhere: reproducible builds).
+        stamp = _sha(*(f"{path}={sha}" for path, (_, sha) in sorted(outputs.items())))[:32]
+        finish(staging, stamp=stamp, written=written, deleted=[path for path in old if path not in outputs])
+    except BaseException:
+        abandon(staging)
+        raise
+    save_cache(
+        config.root,
+        BuildCache(
+            parse_key=prepared.parsed.key,
+            parsed=prepared.parsed.models,
+            render_key=render_key,
+            out=resolved,
+            stamp=stamp,
+            outputs=outputs,
+        ),
+        previous,
+    )
     return BuildReport(
-        pages=sum(file.path.endswith(".html") for file in generated.pages),
-        files=files,
+        pages=len(prepared.jobs) + sum(file.path.endswith(".html") for file in prepared.files),
+        files=len(prepared.copies) + len(prepared.files) + len(prepared.jobs),
         seconds=time.perf_counter() - started,
-        embargoed=generated.index.embargoed,
-        drafts_left_out=generated.index.drafts_left_out,
-        warnings=generated.warnings,
+        embargoed=prepared.index.embargoed,
+        drafts_left_out=prepared.index.drafts_left_out,
+        warnings=prepared.warnings,
+        parsed=prepared.parsed.count,
+        rendered=len(todo),
+        reused=len(prepared.jobs) - len(todo),
+        written=len(written),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -33,6 +34,41 @@ def build_time() -> datetime:
         raise UsageError(None, f"SOURCE_DATE_EPOCH must be a whole number of seconds, not '{epoch}'") from None
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 1 or more")
+    return int(text)
+
+
+class ProgressDisplay:
+    """Phase and counts on stderr once a build has run for ``delay`` seconds: one rewritten line on a
+    terminal, a plain line per phase (and every 10 %) otherwise."""
+
+    def __init__(self, *, terminal: bool, delay: float = 2.0) -> None:
+        self.terminal = terminal
+        self.started = time.monotonic()
+        self.delay = delay
+        self.shown = False
+        self.last: tuple[str, int] = ("", -1)
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if time.monotonic() - self.started < self.delay and done < total:
+            return
+        if self.terminal:
+            print(f"\r\x1b[K{phase}: {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+            self.shown = done < total
+            return
+        tenth = done * 10 // max(total, 1)
+        if (phase, tenth) != self.last and time.monotonic() - self.started >= self.delay:
+            self.last = (phase, tenth)
+            print(f"{phase}: {done}/{total}", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.shown:
+            print(file=sys.stderr, flush=True)
+            self.shown = False
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsgen", description="A static site generator for news publishers.")
     parser.add_argument("--version", action="version", version=f"newsgen {__version__}")
@@ -52,6 +88,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print only when the next embargoed article becomes due (nothing if none) and write nothing",
     )
+    build_command.add_argument(
+        "--jobs", type=_positive, metavar="N", help="worker processes for parsing and rendering (default: all cores)"
+    )
+    build_command.add_argument(
+        "--clean", action="store_true", help="ignore the build cache (.newsgen-cache/) and build everything afresh"
+    )
+    build_command.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors and warnings")
 
     check_command = commands.add_parser("check", help="validate content and internal links without writing")
     site_options(check_command)
@@ -145,7 +188,8 @@ def due_time(published: datetime) -> str:
 
 
 def _summary(report: BuildReport, out: Path) -> list[str]:
-    lines = [f"built {report.pages} pages ({report.files} files) in {report.seconds:.2f} s → {out}"]
+    work = f"{report.parsed} parsed, {report.rendered} rendered, {report.reused} reused, {report.written} written"
+    lines = [f"built {report.pages} pages ({report.files} files; {work}) in {report.seconds:.2f} s → {out}"]
     if drafts := report.drafts_left_out:
         lines.append(f"{drafts} {'draft' if drafts == 1 else 'drafts'} left out (--drafts includes them)")
     if due := report.next_due:
@@ -223,10 +267,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(due_time(due.published))
             return EXIT_OK
         out = args.out or args.site / "public"
-        report = build(config, out, now=build_time(), options=options)
+        display = None if args.quiet else ProgressDisplay(terminal=sys.stderr.isatty())
+        try:
+            report = build(
+                config, out, now=build_time(), options=options, jobs=args.jobs, clean=args.clean, progress=display
+            )
+        finally:
+            if display:
+                display.close()
         for warning in report.warnings:
             print(warning, file=sys.stderr)
-        print("\n".join(_summary(report, out)))
+        if not args.quiet:
+            print("\n".join(_summary(report, out)))
         return EXIT_OK
     except UsageError as error:
         _report_errors([error], args.command)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import unicodedata
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
@@ -91,21 +91,40 @@ def _clashes(
     return errors
 
 
-def _related(articles: tuple[Article, ...], by_tag: Mapping[str, list[Article]]) -> dict[str, tuple[Article, ...]]:
-    """For each article, the pieces sharing most tags with it, newest first among equals."""
+def _related(
+    articles: tuple[Article, ...], by_tag: Mapping[str, list[Article]], slug: Callable[[str], str] = slugify
+) -> dict[str, tuple[Article, ...]]:
+    """For each article, the pieces sharing most tags with it, newest first among equals (then by URL).
+
+    Candidates are the newest ``RELATED_WINDOW`` articles of each of its tags. Articles are
+    numbered in ranking order (newest first, then by URL), so counting shared tags and
+    picking the best are done on integers: pieces in two or more of the windows are few
+    and sorted; the rest are taken, as many as still needed, from a merge of the windows.
+    """
+    order = sorted(articles, key=lambda article: (-article.published.timestamp(), article.url))
+    position = {article.url: number for number, article in enumerate(order)}
+    windows = {tag: sorted(position[other.url] for other in items[:RELATED_WINDOW]) for tag, items in by_tag.items()}
+    sets = {tag: frozenset(window) for tag, window in windows.items()}
     related: dict[str, tuple[Article, ...]] = {}
     for article in articles:
-        shared: Counter[str] = Counter()
-        candidates: dict[str, Article] = {}
-        for tag in {slugify(tag) for tag in article.tags}:
-            for other in by_tag[tag][:RELATED_WINDOW]:
-                if other.url != article.url:
-                    shared[other.url] += 1
-                    candidates[other.url] = other
-        ranked = sorted(
-            candidates.values(), key=lambda other: (-shared[other.url], -other.published.timestamp(), other.url)
-        )
-        related[article.url] = tuple(ranked[:RELATED_COUNT])
+        own = position[article.url]
+        tags = sorted({slug(tag) for tag in article.tags})
+        several: set[int] = set()
+        for number, tag in enumerate(tags):
+            for other in tags[number + 1 :]:
+                several |= sets[tag] & sets[other]
+        several.discard(own)
+        best = sorted(several, key=lambda candidate: (-sum(candidate in sets[tag] for tag in tags), candidate))[
+            :RELATED_COUNT
+        ]
+        need = RELATED_COUNT - len(best)
+        if need > 0 and tags:
+            taken = several | {own}
+            # The smallest numbers outside ``taken`` are among the first need + len(taken) of some window.
+            head = need + len(taken)
+            pool = set().union(*(windows[tag][:head] for tag in tags)) - taken
+            best += sorted(pool)[:need]
+        related[article.url] = tuple([order[candidate] for candidate in best])
     return related
 
 
@@ -137,6 +156,15 @@ def index_site(
     if errors:
         raise BuildFailed(errors)
 
+    slugs: dict[str, str] = {}
+
+    def slug(text: str) -> str:
+        # Tags and names repeat across thousands of articles; each is slugified once.
+        found = slugs.get(text)
+        if found is None:
+            found = slugs[text] = slugify(text)
+        return found
+
     by_section: dict[str, list[Article]] = defaultdict(list)
     by_tag: dict[str, list[Article]] = defaultdict(list)
     tag_titles: dict[str, str] = {}
@@ -146,11 +174,11 @@ def index_site(
     for article in articles:
         by_section[article.section].append(article)
         for tag in dict.fromkeys(article.tags):
-            by_tag[slugify(tag)].append(article)
-            tag_titles.setdefault(slugify(tag), tag)
+            by_tag[slug(tag)].append(article)
+            tag_titles.setdefault(slug(tag), tag)
         for name in article.byline:
-            by_author[slugify(name)].append(article)
-            author_names.setdefault(slugify(name), name)
+            by_author[slug(name)].append(article)
+            author_names.setdefault(slug(name), name)
         by_day[article.published.astimezone(timezone).date()].append(article)
 
     profiles = {slugify(author.name): author for author in content.authors}
@@ -160,7 +188,7 @@ def index_site(
         if key
         for author in (profiles.get(key) or Author(name=author_names[key], slug=key),)
     }
-    people = {name: listings[slugify(name)] for article in articles for name in article.byline if slugify(name)}
+    people = {name: listings[slug(name)] for article in articles for name in article.byline if slug(name)}
     featured = [article for article in articles if article.featured]
     return SiteIndex(
         articles=articles,
@@ -180,7 +208,7 @@ def index_site(
             for day, items in sorted(by_day.items(), reverse=True)
         ),
         lead=featured[0] if featured else (articles[0] if articles else None),
-        related=_related(articles, by_tag),
+        related=_related(articles, by_tag, slug),
         people=people,
         embargoed=embargoed if not include_future else (),
         drafts_left_out=drafts_left_out,

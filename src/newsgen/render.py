@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any, TypedDict
 
 import jinja2
@@ -18,7 +18,7 @@ from .config import AdsConfig, CommentsConfig, SiteConfig
 from .errors import NewsgenError
 from .index import AuthorListing, Listing, SiteIndex
 from .metadata import news_article_data, og_locale
-from .models import Article, OutputFile, Page, Section
+from .models import Article, Author, OutputFile, Page, Section
 from .theme import template_error
 from .urls import absolute, feed_url, output_path, paginated_url, section_url
 
@@ -63,6 +63,18 @@ class SiteView:
     preview: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Person:
+    """An author as a byline links to them: the profile and the author page's URL.
+
+    (Not the author's whole list of articles: a page showing a byline must not have
+    to change whenever that author publishes elsewhere.)
+    """
+
+    author: Author
+    url: str
+
+
 class BaseContext(TypedDict):
     site: SiteView
     page_url: str
@@ -71,7 +83,7 @@ class BaseContext(TypedDict):
     description: str
     lang: str
     dir: str
-    people: dict[str, AuthorListing]
+    people: dict[str, Person]
     show_ads: bool
     feeds: tuple[tuple[str, str], ...]  # (title, absolute URL) of each Atom feed the page links in its <head>
 
@@ -136,15 +148,16 @@ def site_view(
         comments=config.comments,
         assets=assets,
         pages=tuple((page.title, page.url) for page in index.pages),
-        edition=now.astimezone(config.timezone),
+        # The edition is a day: pages show its date, and a page built twice on one day is the same page.
+        edition=datetime.combine(now.astimezone(config.timezone).date(), time(), config.timezone),
         preview=preview,
     )
 
 
 def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJob]:
     """Every HTML page of the site, in a stable order."""
-    people = dict(index.people)
-    author_urls = {name: listing.url for name, listing in people.items()}
+    people = {name: Person(listing.author, listing.url) for name, listing in index.people.items()}
+    author_urls = {name: person.url for name, person in people.items()}
     site_feed = (config.title, absolute(config.base_url, feed_url("/")))
 
     def listing_feeds(listing_url: str, title: str) -> tuple[tuple[str, str], ...]:

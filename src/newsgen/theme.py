@@ -118,6 +118,19 @@ def fingerprint(source: Path, name: str) -> CopiedFile:
     return CopiedFile(f"assets/{stem}.{digest}.{suffix}", source)
 
 
+def template_digest(templates_dir: Path) -> str:
+    """A SHA-256 over every template a page can use (the site's and the theme's), by name and bytes."""
+    digest = hashlib.sha256()
+    for folder in (templates_dir, THEME_TEMPLATES):
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    digest.update(f"{path.relative_to(folder).as_posix()}\0{path.stat().st_size}\0".encode())
+                    digest.update(path.read_bytes())
+        digest.update(b"\1")
+    return digest.hexdigest()
+
+
 def theme_assets() -> dict[str, CopiedFile]:
     """The built-in theme's static files by logical name (``newsgen.css``), fingerprinted."""
     return {
@@ -174,6 +187,8 @@ def make_environment(templates_dir: Path, *, base_path: str, base_url: str, time
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # An environment lives for one build: templates need not be checked for changes on every include.
+        auto_reload=False,
     )
 
     def local(value: datetime) -> datetime:
