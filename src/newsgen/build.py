@@ -34,6 +34,7 @@ from .output import (
     check_paths,
     claim_paths,
     copy_file,
+    exclusive,
     finish,
     output_stamp,
     settle,
@@ -269,77 +270,78 @@ def build(
     render_key = _sha(CODE_VERSION, template_digest(config.templates_dir), repr(config), repr(options))
     digests = page_digests(prepared, render_key)
     paths = [output_path(job.url) for job in prepared.jobs]
-    settle(out)  # first: an interrupted update is completed before the output is compared with the cache
-    resolved = str(out.resolve())
-    # The old output can be updated in place only if it is exactly what the cache describes; pages are
-    # reused only if their digest (which covers the templates and the config) is unchanged.
-    incremental = previous.out == resolved and bool(previous.stamp) and output_stamp(out) == previous.stamp
-    staging = begin(out, incremental=incremental)
-    old = previous.outputs if staging.incremental else {}
-    outputs: dict[str, tuple[str, str]] = {}
-    written: list[str] = []
-    try:
-        claim_paths(
-            [(copy.path, str(copy.source)) for copy in prepared.copies]
-            + [(path, f"the generated {path}") for path in paths]
-            + [(file.path, f"the generated {file.path}") for file in prepared.files]
-        )
-        for copy in prepared.copies:
-            digest = _file_sha(copy.source)
-            outputs[copy.path] = (digest, digest)
-            if old.get(copy.path) != outputs[copy.path]:
-                copy_file(staging, copy.path, copy.source)
-                written.append(copy.path)
-        for file in prepared.files:
-            digest = hashlib.sha256(file.data).hexdigest()
-            outputs[file.path] = (digest, digest)
-            if old.get(file.path) != outputs[file.path]:
-                write_file(staging, file.path, file.data)
-                written.append(file.path)
-        todo: list[int] = []
-        for number, (path, digest) in enumerate(zip(paths, digests, strict=True)):
-            before = old.get(path)
-            if before is not None and before[0] == digest:
-                outputs[path] = before
-            else:
-                todo.append(number)
-        env, page_jobs = prepared.env, prepared.jobs
-        for name in sorted({page_jobs[number].template for number in todo}):
-            with contextlib.suppress(jinja2.TemplateError):  # reported, with its place, by the page using it
-                env.get_template(name)  # compiled once here, shared by every worker
-
-        def render_one(number: int) -> NewsgenError | tuple[str, bool]:
-            """Render a page and stage it unless its bytes are the ones already in the output."""
-            try:
-                file = render(page_jobs[number], env)
-                sha = hashlib.sha256(file.data).hexdigest()
-                changed = old.get(file.path, ("", ""))[1] != sha
-                if changed:
+    with exclusive(out) as out:  # one build at a time writes beside this output
+        settle(out)  # first: an interrupted update is completed before the output is compared with the cache
+        resolved = str(out.resolve())
+        # The old output can be updated in place only if it is exactly what the cache describes; pages are
+        # reused only if their digest (which covers the templates and the config) is unchanged.
+        incremental = previous.out == resolved and bool(previous.stamp) and output_stamp(out) == previous.stamp
+        staging = begin(out, incremental=incremental)
+        old = previous.outputs if staging.incremental else {}
+        outputs: dict[str, tuple[str, str]] = {}
+        written: list[str] = []
+        try:
+            claim_paths(
+                [(copy.path, str(copy.source)) for copy in prepared.copies]
+                + [(path, f"the generated {path}") for path in paths]
+                + [(file.path, f"the generated {file.path}") for file in prepared.files]
+            )
+            for copy in prepared.copies:
+                digest = _file_sha(copy.source)
+                outputs[copy.path] = (digest, digest)
+                if old.get(copy.path) != outputs[copy.path]:
+                    copy_file(staging, copy.path, copy.source)
+                    written.append(copy.path)
+            for file in prepared.files:
+                digest = hashlib.sha256(file.data).hexdigest()
+                outputs[file.path] = (digest, digest)
+                if old.get(file.path) != outputs[file.path]:
                     write_file(staging, file.path, file.data)
-            except NewsgenError as error:
-                return error
-            return sha, changed
+                    written.append(file.path)
+            todo: list[int] = []
+            for number, (path, digest) in enumerate(zip(paths, digests, strict=True)):
+                before = old.get(path)
+                if before is not None and before[0] == digest:
+                    outputs[path] = before
+                else:
+                    todo.append(number)
+            env, page_jobs = prepared.env, prepared.jobs
+            for name in sorted({page_jobs[number].template for number in todo}):
+                with contextlib.suppress(jinja2.TemplateError):  # reported, with its place, by the page using it
+                    env.get_template(name)  # compiled once here, shared by every worker
 
-        results = parallel_map(
-            render_one,
-            todo,
-            jobs=workers,
-            progress=(lambda done, total: progress("render", done, total)) if progress else None,
-        )
-        errors = _unique([result for result in results if isinstance(result, NewsgenError)])
-        if errors:
-            raise BuildFailed(errors)
-        for number, result in zip(todo, results, strict=True):
-            assert not isinstance(result, NewsgenError)
-            outputs[paths[number]] = (digests[number], result[0])
-            if result[1]:
-                written.append(paths[number])
-        # The stamp names the tree's content (the same site gives the same stamp anywhere: reproducible builds).
-        stamp = _sha(*(f"{path}={sha}" for path, (_, sha) in sorted(outputs.items())))[:32]
-        finish(staging, stamp=stamp, written=written, deleted=[path for path in old if path not in outputs])
-    except BaseException:
-        abandon(staging)
-        raise
+            def render_one(number: int) -> NewsgenError | tuple[str, bool]:
+                """Render a page and stage it unless its bytes are the ones already in the output."""
+                try:
+                    file = render(page_jobs[number], env)
+                    sha = hashlib.sha256(file.data).hexdigest()
+                    changed = old.get(file.path, ("", ""))[1] != sha
+                    if changed:
+                        write_file(staging, file.path, file.data)
+                except NewsgenError as error:
+                    return error
+                return sha, changed
+
+            results = parallel_map(
+                render_one,
+                todo,
+                jobs=workers,
+                progress=(lambda done, total: progress("render", done, total)) if progress else None,
+            )
+            errors = _unique([result for result in results if isinstance(result, NewsgenError)])
+            if errors:
+                raise BuildFailed(errors)
+            for number, result in zip(todo, results, strict=True):
+                assert not isinstance(result, NewsgenError)
+                outputs[paths[number]] = (digests[number], result[0])
+                if result[1]:
+                    written.append(paths[number])
+            # The stamp names the tree's content (the same site gives the same stamp anywhere: reproducible builds).
+            stamp = _sha(*(f"{path}={sha}" for path, (_, sha) in sorted(outputs.items())))[:32]
+            finish(staging, stamp=stamp, written=written, deleted=[path for path in old if path not in outputs])
+        except BaseException:
+            abandon(staging)
+            raise
     save_cache(
         config.root,
         BuildCache(
