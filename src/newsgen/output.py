@@ -353,6 +353,10 @@ def finish(staging: Staging, *, stamp: str, written: Sequence[str] = (), deleted
             return
         for relative in deleted:
             _target(out, relative)
+        # An output that cannot be changed (read-only, immutable) must fail before the commit, not after it.
+        probe = out / f".newsgen-probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
         pending = staging.root / ".journal"
         pending.write_text(json.dumps({"stamp": stamp, "written": list(written), "deleted": list(deleted)}))
         os.replace(pending, _journal(out))  # the commit: from here on the update is rolled forward
