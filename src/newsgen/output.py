@@ -146,91 +146,30 @@ def _folder_lock(folder: Path) -> Iterator[None]:
         os.close(descriptor)
 
 
-def _cannot_write(exc: OSError, out: Path) -> OutputError:
-    return OutputError(SourceLocation(Path(exc.filename or out)), f"cannot write the site: {exc.strerror or exc}")
-
-
 def write_site(out: Path, files: Iterable[OutputFile], copies: Iterable[CopiedFile]) -> int:
-    """Write the whole site into ``out`` at once; return how many files it holds."""
-    if out.is_symlink():
-        # Swapping would replace the link itself; the site belongs where it points.
-        out = out.resolve()
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with _folder_lock(out.parent):
-            return _swap_in(out, files, copies)
-    except OSError as exc:
-        raise _cannot_write(exc, out) from None
-
-
-def _swap_in(out: Path, files: Iterable[OutputFile], copies: Iterable[CopiedFile]) -> int:
-    staging = _staging(out)
-    try:
-        recover(out)
-        staging.mkdir(parents=True)
-        count = _fill(staging, files, copies)
-        (staging / MARKER).write_text("built by newsgen; this folder is replaced whole on every build\n")
-        if not out.exists():
-            os.rename(staging, out)
-        elif exchange(staging, out):
-            # The old site now sits in the staging folder; a kill before it is
-            # removed leaves only a staging folder, which recover() drops.
-            shutil.rmtree(staging, ignore_errors=True)
-        else:
-            os.rename(out, _retired(out))
-            os.rename(staging, out)
-            shutil.rmtree(_retired(out), ignore_errors=True)
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        # Best effort: what cannot be put right now is put right by the next build.
-        with contextlib.suppress(OSError):
-            recover(out)
-        raise _cannot_write(exc, out) from None
-    except OutputError:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return count
-
-
-def _claim(owners: dict[str, str], relative: str, owner: str) -> None:
-    key = unicodedata.normalize("NFC", relative).casefold()
-    if key in owners:
-        raise OutputError(SourceLocation(Path(relative)), f"two files for one path: {owners[key]} and {owner}")
-    owners[key] = owner
+    """Write the whole site into ``out`` at once (a cold build); return how many files it holds."""
+    files, copies = list(files), list(copies)
+    with exclusive(out) as target:
+        staging = begin(target, incremental=False)
+        try:
+            check_paths(files, copies)
+            for copy in copies:
+                copy_file(staging, copy.path, copy.source)
+            for file in files:
+                write_file(staging, file.path, file.data)
+        except OutputError:
+            abandon(staging)
+            raise
+        finish(staging, stamp="")
+    return len(files) + len(copies)
 
 
 def check_paths(files: Iterable[OutputFile], copies: Iterable[CopiedFile]) -> None:
     """Raise ``OutputError`` where writing the site would fail: a path outside the output, two files on one path."""
-    owners: dict[str, str] = {}
-    root = Path("/nonexistent")
-    for copy in copies:
-        _claim(owners, copy.path, str(copy.source))
-        _target(root, copy.path)
-    for file in files:
-        _claim(owners, file.path, f"the generated {file.path}")
-        _target(root, file.path)
-
-
-def _fill(root: Path, files: Iterable[OutputFile], copies: Iterable[CopiedFile]) -> int:
-    owners: dict[str, str] = {}
-    made: set[Path] = set()
-    count = 0
-
-    def claim(relative: str, owner: str) -> Path:
-        _claim(owners, relative, owner)
-        target = _target(root, relative)
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
-        return target
-
-    for copy in copies:
-        shutil.copyfile(copy.source, claim(copy.path, str(copy.source)))
-        count += 1
-    for file in files:
-        claim(file.path, f"the generated {file.path}").write_bytes(file.data)
-        count += 1
-    return count
+    claim_paths(
+        [(copy.path, str(copy.source)) for copy in copies]
+        + [(file.path, f"the generated {file.path}") for file in files]
+    )
 
 
 @contextlib.contextmanager
@@ -244,7 +183,7 @@ def exclusive(out: Path) -> Iterator[Path]:
         lock = _folder_lock(out.parent)
         lock.__enter__()
     except OSError as exc:
-        raise _cannot_write(exc, out) from None
+        raise _fail(exc, out) from None
     try:
         yield out
     finally:
