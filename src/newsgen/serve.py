@@ -12,6 +12,14 @@ site and shows the errors over every page.
 Every request must name a loopback host, or the host the server was bound to
 (DNS rebinding); the reload socket refuses foreign origins; and files are
 served only from inside the build folder, symlinks resolved.
+
+livereload's own ``Server`` and ``Watcher`` are not used, for what reading
+their source and running them showed: ``Server`` registers its handlers with
+no Host check and adds ``/forcereload``, which any page can trigger with a
+GET; it drops a reload that comes within 3 s of the previous one; it runs the
+rebuild on the event loop, so requests wait during a build. The ``Watcher``
+missed a file moved in with an old mtime and reported three new files over
+three separate polls (three rebuilds).
 """
 
 from __future__ import annotations
