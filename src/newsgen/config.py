@@ -231,8 +231,7 @@ def _sections(fields: FieldReader) -> tuple[Section, ...]:
         if not isinstance(item, YamlMap):
             fields.fail("sections", f"each section must be {{key, title}}, not {shown(item)}")
             continue
-        entry = FieldReader(item, fields.path, ConfigError, "sections.")
-        entry.errors = fields.errors
+        entry = fields.nested(item, "sections.")
         entry.unknown_keys(("key", "title"))
         key = entry.text("key", required=True)
         title = entry.text("title") or key.replace("-", " ").title()

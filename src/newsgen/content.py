@@ -214,8 +214,7 @@ def _corrections(fields: FieldReader) -> tuple[Correction, ...]:
         if not isinstance(item, YamlMap):
             fields.fail("corrections", f"each correction must be {{date, text}}, not {shown(item)}")
             continue
-        entry = FieldReader(item, fields.path, ContentError, "corrections.")
-        entry.errors = fields.errors
+        entry = fields.nested(item, "corrections.")
         entry.unknown_keys(("date", "text"))
         when = parse_datetime(entry, "date", ZoneInfo("UTC"), required=True)
         text = entry.text("text", required=True)

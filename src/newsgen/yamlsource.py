@@ -258,7 +258,11 @@ class FieldReader:
         if not isinstance(value, YamlMap):
             self.fail(key, f"'{self.name(key)}' must be a mapping of keys to values, not {_describe(value)}")
             return None
-        reader = FieldReader(value, self.path, self.error_type, f"{self.name(key)}.")
+        return self.nested(value, f"{self.name(key)}.")
+
+    def nested(self, data: YamlMap, prefix: str) -> FieldReader:
+        """A reader over a mapping inside this one, reporting into this reader's error list."""
+        reader = FieldReader(data, self.path, self.error_type, prefix)
         reader.errors = self.errors
         return reader
 
@@ -275,11 +279,7 @@ class FieldReader:
     def text(self, key: str, default: str = "", *, required: bool = False) -> str:
         if key not in self.data or self.data[key] is None:
             if required:
-                self.errors.append(
-                    self.error_type(
-                        SourceLocation(self.path, self.line_of(key)), f"missing required field '{self.name(key)}'"
-                    )
-                )
+                self.fail(key, f"missing required field '{self.name(key)}'")
             return default
         value = self.data[key]
         if not isinstance(value, str):
@@ -319,11 +319,7 @@ class FieldReader:
         value = self.data.get(key)
         if value is None:
             if required:
-                self.errors.append(
-                    self.error_type(
-                        SourceLocation(self.path, self.line_of(key)), f"missing required field '{self.name(key)}'"
-                    )
-                )
+                self.fail(key, f"missing required field '{self.name(key)}'")
             return ()
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list) or not all(isinstance(item, str) for item in items):

@@ -12,6 +12,7 @@ from io import StringIO
 from pathlib import Path
 
 from newsgen.cli import main
+from tests.conftest import write_tree
 
 CONFIG = """title: The Test Ledger
 base_url: https://news.example.org/
@@ -26,18 +27,6 @@ section: news
 """
 BODY = "First paragraph.\n\nSecond paragraph.\n"
 UNSAFE_SCHEMES = ("javascript:", "data:", "vbscript:")
-
-
-def write_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
-    """Write ``files`` (relative path → text or bytes) under ``root`` and return ``root``."""
-    for relative, data in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, bytes):
-            path.write_bytes(data)
-        else:
-            path.write_text(data, encoding="utf-8")
-    return root
 
 
 def article(front_matter: str = FRONT_MATTER, body: str = BODY) -> str:
