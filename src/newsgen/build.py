@@ -19,7 +19,7 @@ import jinja2
 
 from .cache import CODE_VERSION, BuildCache, load_cache, save_cache
 from .config import SiteConfig
-from .content import SiteSources, assemble, parse_outcome, parse_settings, read_site
+from .content import SiteSources, assemble, parse_outcome, parse_settings, read_site, source_text
 from .errors import BuildFailed, NewsgenError
 from .feeds import atom_feeds
 from .fingerprint import Fingerprints
@@ -224,7 +224,7 @@ def check(config: SiteConfig, *, now: datetime, options: BuildOptions) -> Genera
     existing = {file.path for file in generated.pages} | {copy.path for copy in generated.copies}
     items: list[Article | Page] = [*generated.index.articles, *generated.index.pages]
     sources = {output_path(item.url): item.source for item in items}
-    errors: list[NewsgenError] = broken_links(generated.pages, existing, config.base_path, sources)
+    errors: list[NewsgenError] = broken_links(generated.pages, existing, config.base_path, sources, source_text)
     if errors:
         raise BuildFailed(errors)
     return generated

@@ -452,6 +452,14 @@ def _read(path: Path) -> str:
     return decode(path, _read_bytes(path))
 
 
+def source_text(path: Path) -> str:
+    """A source file's text, for pointing at a line in it after the build ('' when it cannot be read now)."""
+    try:
+        return _read(path)
+    except NewsgenError:
+        return ""
+
+
 def _errors_of(failure: NewsgenError | BuildFailed) -> Iterator[NewsgenError]:
     if isinstance(failure, BuildFailed):
         yield from failure.errors

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -19,8 +19,10 @@ def broken_links(
     existing: set[str],
     base_path: str,
     sources: Mapping[str, Path],
+    text_of: Callable[[Path], str] | None = None,
 ) -> list[NewsgenError]:
-    """One error per page and missing target; the place is the page's source file when it has one."""
+    """One error per page and missing target; the place is the page's source file when it has one, at the
+    first line of it (read with ``text_of``) that holds the link as written or as rendered."""
     errors: list[NewsgenError] = []
     prefix = base_path if base_path.endswith("/") else base_path + "/"
     for file in files:
@@ -35,6 +37,21 @@ def broken_links(
             target = relative + "index.html" if relative == "" or relative.endswith("/") else relative
             if target not in existing and f"{target}/index.html" not in existing:
                 missing[parts.path] = None
-        place = SourceLocation(sources.get(file.path, Path(file.path)))
-        errors.extend(ContentError(place, f"broken link to {href} (no such page in the site)") for href in missing)
+        if not missing:
+            continue
+        source = sources.get(file.path)
+        lines = text_of(source).splitlines() if source is not None and text_of is not None else []
+        for path in missing:
+            place = SourceLocation(source or Path(file.path), _line_of(lines, path, prefix))
+            errors.append(ContentError(place, f"broken link to {path} (no such page in the site)"))
     return errors
+
+
+def _line_of(lines: list[str], path: str, prefix: str) -> int | None:
+    """The first line holding ``path``, as rendered or as written before the base path was put in front."""
+    written = "/" + path[len(prefix) :]
+    for candidate in dict.fromkeys((path, unquote(path), written, unquote(written))):
+        for number, line in enumerate(lines, 1):
+            if candidate in line:
+                return number
+    return None

@@ -235,15 +235,13 @@ def test_check_validates_without_writing(site: Path, run_cli: Callable[..., Run]
 
 def test_check_finds_a_broken_internal_link_in_an_article_body(site: Path, run_cli: Callable[..., Run]) -> None:
     article = site / "content/articles/2026/11/market-report.md"
-    article.write_text(
-        article.read_text(encoding="utf-8") + "\nSee [last week's report](/world/2026/11/12/no-such-report/).\n",
-        encoding="utf-8",
-    )
+    text = article.read_text(encoding="utf-8") + "\nSee [last week's report](/world/2026/11/12/no-such-report/).\n"
+    article.write_text(text, encoding="utf-8")
     result = run_cli("check", ".", cwd=site)
     assert result.code == 1
     assert result.err == (
-        "content/articles/2026/11/market-report.md: broken link to /world/2026/11/12/no-such-report/ "
-        "(no such page in the site)\ncheck failed: 1 error\n"
+        f"content/articles/2026/11/market-report.md:{len(text.splitlines())}: broken link to "
+        "/world/2026/11/12/no-such-report/ (no such page in the site)\ncheck failed: 1 error\n"
     )
     assert not (site / "public").exists()
 
@@ -252,7 +250,7 @@ def test_check_finds_a_broken_link_under_a_sub_path_base_url(site: Path, run_cli
     write_tree(site, {"content/pages/about.md": "---\ntitle: About us\n---\nSee [the sport desk](/sport/).\n"})
     result = run_cli("check", ".", "--base-url", "https://example.github.io/paper/", cwd=site)
     assert result.code == 1
-    assert "content/pages/about.md: broken link to /paper/sport/ (no such page in the site)" in result.err
+    assert "content/pages/about.md:4: broken link to /paper/sport/ (no such page in the site)" in result.err
 
 
 def test_a_missing_site_exits_1_naming_the_config_file(tmp_path: Path, run_cli: Callable[..., Run]) -> None:

@@ -53,3 +53,18 @@ def test_percent_encoded_links_are_decoded() -> None:
 
 def test_only_html_files_are_read() -> None:
     assert messages([OutputFile("feed.xml", b'<link href="/nowhere/"/>')]) == []
+
+
+def test_the_place_is_the_line_holding_the_link_as_written() -> None:
+    texts = {Path("a.md"): "---\ntitle: A\n---\nFine.\n\nSee [the desk](/sport/) and ![x](/media/gone%20away.png).\n"}
+    files = [
+        page("a/index.html", '<a href="/paper/sport/">s</a><img src="/paper/media/gone%20away.png" alt="">'),
+        page("b/index.html", '<a href="/paper/nav/">n</a>'),
+    ]
+    sources = {"a/index.html": Path("a.md"), "b/index.html": Path("b.md")}
+    found = broken_links(files, EXISTING, "/paper/", sources, lambda path: texts.get(path, ""))
+    assert [str(error) for error in found] == [
+        "a.md:6: broken link to /paper/sport/ (no such page in the site)",
+        "a.md:6: broken link to /paper/media/gone%20away.png (no such page in the site)",
+        "b.md: broken link to /paper/nav/ (no such page in the site)",
+    ]
