@@ -59,11 +59,11 @@ def sitemap_entries(index: SiteIndex, config: SiteConfig) -> list[SitemapEntry]:
     lastmods = [date for date in (front[0].lastmod, _newest(front_extra)) if date]
     entries = [SitemapEntry("/", max(lastmods) if lastmods else None), *front[1:]]
     entries += [SitemapEntry(article.url, article.modified) for article in index.articles if not article.draft]
-    for group in (index.sections, index.tags, index.days):
+    # A list made only of drafts (a tag, day or author only a draft has) is no public page.
+    for group in (index.sections, index.tags, index.days, index.authors):
         for listing in group:
-            entries += _pages(listing.url, listing.articles, per_page)
-    for author in index.authors:
-        entries += _pages(author.url, author.articles, per_page)
+            if not listing.articles or not all(article.draft for article in listing.articles):
+                entries += _pages(listing.url, listing.articles, per_page)
     entries += [SitemapEntry(page.url, None) for page in index.pages if not page.draft]
     return entries
 

@@ -188,3 +188,15 @@ def test_ads_txt_has_one_record_a_line_and_is_left_out_when_empty() -> None:
     )
     assert ads_txt([]) is None
     assert ads_txt(["", " "]) is None
+
+
+def test_in_a_drafts_build_lists_made_only_by_drafts_stay_out() -> None:
+    config = make_config()
+    stories = [
+        make_article(config, "one", date="2026-11-18T08:00:00+05:00", tags=["Water"]),
+        make_article(config, "draft", date="2026-11-21T08:00:00+05:00", tags=["Water", "Secret"], draft=True),
+    ]
+    found = {entry.url for entry in sitemap_entries(make_index(config, stories, drafts=True), config)}
+    assert "/tags/water/" in found and "/archive/2026/11/18/" in found
+    assert "/tags/secret/" not in found and "/archive/2026/11/21/" not in found
+    assert not any("draft" in url for url in found)
