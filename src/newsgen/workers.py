@@ -10,8 +10,10 @@ process.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -29,13 +31,35 @@ MIN_PARALLEL_ITEMS = 200
 _task: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _load_prctl() -> ctypes._NamedFuncPointer | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function: ctypes._NamedFuncPointer = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return function
+
+
+_PRCTL = _load_prctl()
+
+
 def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
-def _install(function: Callable[[Any], Any], items: Sequence[Any]) -> None:
+def _install(function: Callable[[Any], Any], items: Sequence[Any], parent: int) -> None:
     global _task
     _task = (function, items)
+    # A worker of a build killed outright (SIGKILL) would wait for work for ever, holding what it inherited,
+    # the output folder's lock among them: it is killed with its parent instead.
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _run(bounds: tuple[int, int]) -> list[Any]:
@@ -74,7 +98,7 @@ def parallel_map(
         max_workers=min(jobs, len(chunks)),
         mp_context=multiprocessing.get_context("fork"),
         initializer=_install,
-        initargs=(function, items),
+        initargs=(function, items, os.getpid()),
     ) as pool:
         for chunk in pool.map(_run, chunks):
             results.extend(chunk)
