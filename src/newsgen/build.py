@@ -260,8 +260,10 @@ def build(
     jobs: int | None = None,
     clean: bool = False,
     progress: Progress | None = None,
+    spare: bool = True,
 ) -> BuildReport:
-    """Build the site into ``out``, reusing what the cache shows unchanged unless ``clean``."""
+    """Build the site into ``out``, reusing what the cache shows unchanged unless ``clean``; ``spare``: keep the
+    spare tree through which an update is swapped in whole (see output.py)."""
     started = time.perf_counter()
     check_output_dir(out, config.root)
     workers = jobs or default_jobs()
@@ -276,7 +278,7 @@ def build(
         # The old output can be updated in place only if it is exactly what the cache describes; pages are
         # reused only if their digest (which covers the templates and the config) is unchanged.
         incremental = previous.out == resolved and bool(previous.stamp) and output_stamp(out) == previous.stamp
-        staging = begin(out, incremental=incremental)
+        staging = begin(out, incremental=incremental, spare=spare)
         old = previous.outputs if staging.incremental else {}
         outputs: dict[str, tuple[str, str]] = {}
         written: list[str] = []

@@ -158,7 +158,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     def rebuild(out: Path, base_url: str) -> list[str]:
         config = replace(load_config(site), base_url=base_url)
-        report = build(config, out, now=build_time(), options=options)
+        # serve copies each finished build to serve it, so its own build folder needs no spare tree.
+        report = build(config, out, now=build_time(), options=options, spare=False)
         return [*report.warnings, *_summary(report, out)]
 
     watch = [site / CONFIG_FILE, site / "content", site / "templates", site / "static"]

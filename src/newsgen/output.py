@@ -2,11 +2,16 @@
 
 A cold build writes the whole site into a staging folder beside the output
 folder and swaps it in only when it is whole. An incremental build stages only
-the files that changed, then commits by renaming a journal (the list of files
-to move in and to delete) into place, and applies it; a build killed before the
-commit leaves the previous output as it was, one killed after it is rolled
-forward from the journal at the start of the next build. Every path is checked
-to stay inside the output.
+the files that changed. Where Linux can exchange two folders in one step, it
+then brings a spare tree kept beside the output (the previous build, sharing
+every unchanged file with the output by hard links) to the new build and
+exchanges it with the output: the output is the old or the new build at every
+instant, and the old one becomes the next spare. Elsewhere (or for a build
+folder no one reads during a build) the update commits by renaming a journal
+(the list of files to move in and to delete) into place, and applies it; a
+build killed before the commit leaves the previous output as it was, one killed
+after it is rolled forward from the journal at the start of the next build.
+Every path is checked to stay inside the output.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import unicodedata
@@ -79,6 +85,16 @@ def _journal(out: Path) -> Path:
     return out.parent / f".{out.name}.newsgen-journal"
 
 
+def _spare(out: Path) -> Path:
+    """The folder beside ``out`` that keeps the spare tree (``tree``) and what is known of it (``state.json``)."""
+    return out.parent / f".{out.name}.newsgen-spare"
+
+
+SPARE_ENTRIES = frozenset({"tree", "state.json", "state.json.tmp"})
+# The folders newsgen keeps beside an output: never an output themselves.
+_SIBLING = re.compile(r"\..+\.newsgen-(staging|old|spare)")
+
+
 def check_output_dir(out: Path, site: Path) -> None:
     """Refuse an output folder that a swap would destroy something precious with."""
     out, site = out.resolve(), site.resolve()
@@ -92,10 +108,18 @@ def check_output_dir(out: Path, site: Path) -> None:
             raise UsageError(SourceLocation(out), f"the output folder must not be inside the site's {name}/ folder")
     if out.exists() and not out.is_dir():
         raise UsageError(SourceLocation(out), "the output path exists and is not a folder")
+    if any(_SIBLING.fullmatch(part) for part in out.parts):
+        raise UsageError(SourceLocation(out), "this folder is one newsgen keeps beside an output; choose another --out")
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
         raise UsageError(
             SourceLocation(out),
             "the output folder holds files newsgen did not build; empty it or choose another --out",
+        )
+    spare = _spare(out)
+    if spare.is_dir() and not spare.is_symlink() and any(entry.name not in SPARE_ENTRIES for entry in spare.iterdir()):
+        raise UsageError(
+            SourceLocation(spare),
+            "this folder beside the output holds files newsgen did not make; remove it or choose another --out",
         )
 
 
@@ -106,10 +130,12 @@ def recover(out: Path) -> None:
     if _journal(out).exists():
         _apply_journal(out)
     if retired.exists():
-        if out.exists():
-            _remove(retired)
-        else:
+        if not out.exists():
             os.rename(retired, out)
+        elif _spare(out).is_dir() and not (_spare(out) / "tree").exists():
+            os.rename(retired, _spare(out) / "tree")  # the last step of a swap without an exchange
+        else:
+            _remove(retired)
     if staging.exists() or staging.is_symlink():
         _remove(staging)
 
@@ -192,11 +218,13 @@ def exclusive(out: Path) -> Iterator[Path]:
 
 @dataclass(frozen=True, slots=True)
 class Staging:
-    """Files of a new build being written beside ``out``: the whole tree, or (``incremental``) only what changed."""
+    """Files of a new build being written beside ``out``: the whole tree, or (``incremental``) only what changed;
+    ``spare``: an update is swapped in whole through the spare tree (else applied in place under a journal)."""
 
     out: Path
     root: Path
     incremental: bool
+    spare: bool = False
 
 
 def output_stamp(out: Path) -> str:
@@ -220,15 +248,17 @@ def settle(out: Path) -> None:
         raise _fail(exc, out) from None
 
 
-def begin(out: Path, *, incremental: bool) -> Staging:
-    """Start writing a build; ``incremental`` only when ``out`` holds the build the cache describes."""
+def begin(out: Path, *, incremental: bool, spare: bool = True) -> Staging:
+    """Start writing a build; ``incremental`` only when ``out`` holds the build the cache describes. ``spare``:
+    keep a spare tree beside ``out`` so that updates are swapped in whole (where the system can exchange folders);
+    off for a build folder that no one reads while it is built."""
     try:
         recover(out)
         staging = _staging(out)
         staging.mkdir(parents=True)
     except OSError as exc:
         raise _fail(exc, out) from None
-    return Staging(out, staging, incremental and out.is_dir())
+    return Staging(out, staging, incremental and out.is_dir(), spare and _RENAMEAT2 is not None)
 
 
 def claim_paths(paths: Iterable[tuple[str, str]]) -> None:
@@ -283,15 +313,24 @@ def finish(staging: Staging, *, stamp: str, written: Sequence[str] = (), deleted
             _write_marker(staging.root, stamp)
             if not out.exists():
                 os.rename(staging.root, out)
-            elif exchange(staging.root, out):
-                shutil.rmtree(staging.root, ignore_errors=True)  # the old site, now in the staging folder
+                return
+            if exchange(staging.root, out):
+                old = staging.root  # the old site, now in the staging folder
             else:
                 os.rename(out, _retired(out))
                 os.rename(staging.root, out)
-                shutil.rmtree(_retired(out), ignore_errors=True)
+                old = _retired(out)
+            if staging.spare:
+                _keep_as_spare(out, old, stamp)
+            else:
+                shutil.rmtree(old, ignore_errors=True)
             return
         for relative in deleted:
             _target(out, relative)
+        if staging.spare:
+            _swap_update(staging, stamp, written, deleted)
+            return
+        _spare_state(out).unlink(missing_ok=True)  # the output changes in place: the spare no longer matches it
         # An output that cannot be changed (read-only, immutable) must fail before the commit, not after it.
         probe = out / f".newsgen-probe-{os.getpid()}"
         probe.write_bytes(b"")
@@ -303,6 +342,190 @@ def finish(staging: Staging, *, stamp: str, written: Sequence[str] = (), deleted
     except OSError as exc:
         abandon(staging)
         raise _fail(exc, out) from None
+
+
+def _spare_state(out: Path) -> Path:
+    return _spare(out) / "state.json"
+
+
+def _save_spare_state(out: Path, live: Sequence[str], differ: Iterable[str]) -> None:
+    """Record that the spare tree holds the same files as the output (whose stamp is one of ``live``), except
+    perhaps at the paths ``differ``."""
+    state = _spare_state(out)
+    pending = state.with_name(f"{state.name}.tmp")
+    pending.write_text(json.dumps({"live": list(live), "differ": sorted(differ)}))
+    os.replace(pending, state)
+
+
+def _spare_differs(out: Path) -> list[str] | None:
+    """The paths where the spare tree may differ from the output, or None when the spare is missing or unknown."""
+    spare = _spare(out)
+    tree = spare / "tree"
+    if spare.is_symlink() or tree.is_symlink() or not (tree / MARKER).is_file():
+        return None
+    try:
+        state = json.loads(_spare_state(out).read_text())
+        live, differ = state["live"], state["differ"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(live, list) or output_stamp(out) not in live or not isinstance(differ, list):
+        return None
+    if not all(isinstance(relative, str) for relative in differ):
+        return None
+    try:
+        for relative in differ:
+            _target(tree, relative)
+    except OutputError:
+        return None
+    return differ
+
+
+def _make_spare(out: Path) -> None:
+    """Make the spare tree hold exactly the output's files, by hard links (what it holds already is kept)."""
+    spare = _spare(out)
+    if spare.is_symlink() or (spare.exists() and not spare.is_dir()):
+        spare.unlink()
+    spare.mkdir(exist_ok=True)
+    _spare_state(out).unlink(missing_ok=True)
+    tree = spare / "tree"
+    if tree.is_symlink() or (tree.exists() and not tree.is_dir()):
+        tree.unlink()
+    tree.mkdir(exist_ok=True)
+    _mirror(out, tree)
+    _save_spare_state(out, [output_stamp(out)], [])
+
+
+def _mirror(source: Path, copy: Path) -> None:
+    """Make ``copy`` hold what ``source`` holds, every file a hard link to the source's; a file already linked
+    is left alone, so a tree that differs little from the source costs little more than reading both."""
+    pending = [(str(source), str(copy))]
+    while pending:
+        origin, mirror = pending.pop()
+        with os.scandir(origin) as listing:
+            wanted = {entry.name: entry for entry in listing}
+        with os.scandir(mirror) as listing:
+            present = {entry.name: entry for entry in listing}
+        for name, entry in list(present.items()):
+            twin = wanted.get(name)
+            if twin is None or twin.is_dir(follow_symlinks=False) != entry.is_dir(follow_symlinks=False):
+                _remove(Path(entry.path))
+                del present[name]
+        for name, entry in wanted.items():
+            made = os.path.join(mirror, name)
+            if entry.is_dir(follow_symlinks=False):
+                if name not in present:
+                    os.mkdir(made)
+                pending.append((entry.path, made))
+            elif name not in present or present[name].inode() != entry.inode():
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(made)
+                os.link(entry.path, made, follow_symlinks=False)
+
+
+def _clear_way(root: Path, target: Path) -> None:
+    """Make room for a file at ``target``: every folder above it exists and is a folder, ``target`` is no folder."""
+    folder = root
+    for part in target.relative_to(root).parts[:-1]:
+        folder = folder / part
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            folder.unlink()
+        folder.mkdir(exist_ok=True)
+    if target.is_dir() and not target.is_symlink():
+        shutil.rmtree(target)
+
+
+def _drop(root: Path, target: Path) -> None:
+    """Delete ``target`` from the tree ``root``, and the folders it leaves empty."""
+    try:
+        target.unlink()
+    except FileNotFoundError:
+        pass
+    except (IsADirectoryError, PermissionError):
+        if not target.is_dir() or target.is_symlink():
+            raise
+        shutil.rmtree(target)
+    folder = target.parent
+    while folder != root:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty, or gone
+            break
+        folder = folder.parent
+
+
+def _swap_update(staging: Staging, stamp: str, written: Sequence[str], deleted: Sequence[str]) -> None:
+    """Bring the spare tree to the new build and exchange it with the output. The spare's state names a superset
+    of the paths where it may differ from the output before anything is changed, so a build killed at any point
+    leaves the output whole and a spare that the next build can bring up to date from that state."""
+    out = staging.out
+    tree = _spare(out) / "tree"
+    differ = _spare_differs(out)
+    if differ is None:
+        _make_spare(out)
+        differ = []
+    changed = set(written) | set(deleted)
+    touched = changed | set(differ)
+    _save_spare_state(out, [output_stamp(out), stamp], touched)
+    # First what the new build lacks (a file may become a folder), then what the output already holds.
+    keep: list[tuple[Path, Path]] = []
+    gone = set(deleted)
+    for relative in sorted(touched.difference(written)):
+        source, target = _target(out, relative), _target(tree, relative)
+        if relative not in gone and source.is_file() and not source.is_symlink():
+            keep.append((source, target))
+        else:
+            _drop(tree, target)
+    for source, target in keep:
+        try:
+            if os.lstat(target).st_ino == os.lstat(source).st_ino:
+                continue
+            os.unlink(target)
+        except FileNotFoundError:
+            pass
+        except (IsADirectoryError, PermissionError):
+            _clear_way(tree, target)
+        try:
+            os.link(source, target)
+        except (FileNotFoundError, NotADirectoryError):
+            _clear_way(tree, target)
+            os.link(source, target)
+    for relative in written:
+        staged, target = _flat(staging.root, relative), _target(tree, relative)
+        try:
+            os.replace(staged, target)
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            if not staged.exists():
+                raise
+            _clear_way(tree, target)
+            os.replace(staged, target)
+    _write_marker(tree, stamp)
+    if not exchange(tree, out):  # a file system that cannot exchange: two renames, the output missing between
+        os.rename(out, _retired(out))
+        os.rename(tree, out)
+        os.rename(_retired(out), tree)
+    # The state saved above holds for the exchanged pair too; a smaller one only saves the next build work.
+    with contextlib.suppress(OSError):
+        _save_spare_state(out, [stamp], changed)
+    shutil.rmtree(staging.root, ignore_errors=True)
+
+
+def _keep_as_spare(out: Path, old: Path, stamp: str) -> None:
+    """After a cold build: the old output becomes the spare tree (cheaper than deleting it), made to match the
+    new output by hard links. The new output is already in place: a failure here only leaves no spare."""
+    spare = _spare(out)
+    with contextlib.suppress(OSError):
+        if spare.is_symlink() or (spare.exists() and not spare.is_dir()):
+            spare.unlink()
+        spare.mkdir(exist_ok=True)
+        _spare_state(out).unlink(missing_ok=True)
+        tree = spare / "tree"
+        if tree.exists() or tree.is_symlink():
+            _remove(tree)
+        os.rename(old, tree)
+        _mirror(out, tree)
+        _save_spare_state(out, [stamp], [])
+    if old.exists():
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _write_marker(root: Path, stamp: str) -> None:

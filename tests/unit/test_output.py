@@ -18,7 +18,8 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def siblings(folder: Path) -> list[str]:
-    return sorted(path.name for path in folder.parent.iterdir())
+    """What is beside ``folder``, less the spare tree newsgen keeps there on purpose."""
+    return sorted(path.name for path in folder.parent.iterdir() if path.name != f".{folder.name}.newsgen-spare")
 
 
 def test_a_site_is_written_with_its_copies_and_the_marker(tmp_path: Path) -> None:
@@ -46,7 +47,12 @@ def test_a_new_build_replaces_the_old_output_whole(tmp_path: Path) -> None:
     write_site(out, [OutputFile("index.html", b"new")], [])
     assert set(snapshot(out)) == {MARKER, "index.html"}
     assert (out / "index.html").read_bytes() == b"new"
+    # The old tree is kept as the spare of the next update, made to share every file with the new output.
     assert siblings(out) == ["public"]
+    assert sorted(path.name for path in (tmp_path / ".public.newsgen-spare").iterdir()) == ["state.json", "tree"]
+    spare = tmp_path / ".public.newsgen-spare/tree"
+    assert snapshot(spare) == snapshot(out)
+    assert (spare / "index.html").stat().st_ino == (out / "index.html").stat().st_ino
 
 
 @pytest.mark.parametrize("bad_path", ["../escape.html", "/etc/passwd", "a/../../b.html", ""])
