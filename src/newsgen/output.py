@@ -348,12 +348,12 @@ def _spare_state(out: Path) -> Path:
     return _spare(out) / "state.json"
 
 
-def _save_spare_state(out: Path, live: Sequence[str], differ: Iterable[str]) -> None:
-    """Record that the spare tree holds the same files as the output (whose stamp is one of ``live``), except
-    perhaps at the paths ``differ``."""
+def _save_spare_state(out: Path, live: Sequence[str], spare: Sequence[str], differ: Iterable[str]) -> None:
+    """Record that the spare tree holds the same files as the output, except perhaps at the paths ``differ``,
+    while the output's marker names one of the builds ``live`` and the spare's one of ``spare``."""
     state = _spare_state(out)
     pending = state.with_name(f"{state.name}.tmp")
-    pending.write_text(json.dumps({"live": list(live), "differ": sorted(differ)}))
+    pending.write_text(json.dumps({"live": list(live), "spare": list(spare), "differ": sorted(differ)}))
     os.replace(pending, state)
 
 
@@ -365,10 +365,12 @@ def _spare_differs(out: Path) -> list[str] | None:
         return None
     try:
         state = json.loads(_spare_state(out).read_text())
-        live, differ = state["live"], state["differ"]
+        live, spare_stamps, differ = state["live"], state["spare"], state["differ"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if not isinstance(live, list) or output_stamp(out) not in live or not isinstance(differ, list):
+    if not (isinstance(live, list) and isinstance(spare_stamps, list) and isinstance(differ, list)):
+        return None
+    if output_stamp(out) not in live or output_stamp(tree) not in spare_stamps:
         return None
     if not all(isinstance(relative, str) for relative in differ):
         return None
@@ -392,7 +394,7 @@ def _make_spare(out: Path) -> None:
         tree.unlink()
     tree.mkdir(exist_ok=True)
     _mirror(out, tree)
-    _save_spare_state(out, [output_stamp(out)], [])
+    _save_spare_state(out, [output_stamp(out)], [output_stamp(out)], [])
 
 
 def _mirror(source: Path, copy: Path) -> None:
@@ -465,7 +467,9 @@ def _swap_update(staging: Staging, stamp: str, written: Sequence[str], deleted: 
         differ = []
     changed = set(written) | set(deleted)
     touched = changed | set(differ)
-    _save_spare_state(out, [output_stamp(out), stamp], touched)
+    before, after = output_stamp(out), output_stamp(tree)
+    # The spare's marker names the build it had, then the new one, then (exchanged) the old output's.
+    _save_spare_state(out, [before, stamp], [after, stamp, before], touched)
     # First what the new build lacks (a file may become a folder), then what the output already holds.
     keep: list[tuple[Path, Path]] = []
     gone = set(deleted)
@@ -505,7 +509,7 @@ def _swap_update(staging: Staging, stamp: str, written: Sequence[str], deleted: 
         os.rename(_retired(out), tree)
     # The state saved above holds for the exchanged pair too; a smaller one only saves the next build work.
     with contextlib.suppress(OSError):
-        _save_spare_state(out, [stamp], changed)
+        _save_spare_state(out, [stamp], [before], changed)
     shutil.rmtree(staging.root, ignore_errors=True)
 
 
@@ -523,7 +527,7 @@ def _keep_as_spare(out: Path, old: Path, stamp: str) -> None:
             _remove(tree)
         os.rename(old, tree)
         _mirror(out, tree)
-        _save_spare_state(out, [stamp], [])
+        _save_spare_state(out, [stamp], [stamp], [])
     if old.exists():
         shutil.rmtree(old, ignore_errors=True)
 
