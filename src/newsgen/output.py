@@ -116,7 +116,7 @@ def check_output_dir(out: Path, site: Path) -> None:
             "the output folder holds files newsgen did not build; empty it or choose another --out",
         )
     spare = _spare(out)
-    if spare.is_dir() and not spare.is_symlink() and any(entry.name not in SPARE_ENTRIES for entry in spare.iterdir()):
+    if _real_folder(spare) and any(entry.name not in SPARE_ENTRIES for entry in spare.iterdir()):
         raise UsageError(
             SourceLocation(spare),
             "this folder beside the output holds files newsgen did not make; remove it or choose another --out",
@@ -132,7 +132,7 @@ def recover(out: Path) -> None:
     if retired.exists():
         if not out.exists():
             os.rename(retired, out)
-        elif _spare(out).is_dir() and not (_spare(out) / "tree").exists():
+        elif _real_folder(_spare(out)) and not (_spare(out) / "tree").exists():
             os.rename(retired, _spare(out) / "tree")  # the last step of a swap without an exchange
         else:
             _remove(retired)
@@ -330,7 +330,8 @@ def finish(staging: Staging, *, stamp: str, written: Sequence[str] = (), deleted
         if staging.spare:
             _swap_update(staging, stamp, written, deleted)
             return
-        _spare_state(out).unlink(missing_ok=True)  # the output changes in place: the spare no longer matches it
+        if _real_folder(_spare(out)):
+            _spare_state(out).unlink(missing_ok=True)  # the output changes in place: the spare no longer matches
         # An output that cannot be changed (read-only, immutable) must fail before the commit, not after it.
         probe = out / f".newsgen-probe-{os.getpid()}"
         probe.write_bytes(b"")
@@ -342,6 +343,10 @@ def finish(staging: Staging, *, stamp: str, written: Sequence[str] = (), deleted
     except OSError as exc:
         abandon(staging)
         raise _fail(exc, out) from None
+
+
+def _real_folder(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink()
 
 
 def _spare_state(out: Path) -> Path:
