@@ -10,6 +10,7 @@ leave exactly the new site.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import random
@@ -38,6 +39,23 @@ def tree(folder: Path) -> dict[str, str]:
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }
+
+
+def assert_unlocked(folder: Path) -> None:
+    """The lock a build holds on the output's parent is free (within seconds) once the build is killed: nothing it
+    forked (render workers) lives on holding it, which would make the next build wait for ever."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                assert time.monotonic() < deadline, "a killed build's processes still hold the output's lock"
+                time.sleep(0.05)
+    finally:
+        os.close(descriptor)
 
 
 def story(number: int) -> str:
@@ -130,6 +148,7 @@ def test_sigkill_during_an_incremental_update_leaves_the_old_or_the_new_site_who
                     break
         process.kill()
         process.wait()
+        assert_unlocked(root)
         state = tree(out) if out.is_dir() else {}
         outcome = "new" if state == new else "old" if state == old else "broken"
         outcomes.append(outcome)
