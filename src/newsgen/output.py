@@ -3,10 +3,10 @@
 A cold build writes the whole site into a staging folder beside the output
 folder and swaps it in only when it is whole. An incremental build stages only
 the files that changed. Where Linux can exchange two folders in one step, it
-then brings a spare tree kept beside the output (the previous build, sharing
-every unchanged file with the output by hard links) to the new build and
-exchanges it with the output: the output is the old or the new build at every
-instant, and the old one becomes the next spare. Elsewhere (or for a build
+then brings a spare tree kept beside the output (a copy of the output made of
+hard links to its files) to the new build and exchanges it with the output: the
+output is the old or the new build at every instant, and the old one, brought
+to the new build by hard links, becomes the next spare. Elsewhere (or for a build
 folder no one reads during a build) the update commits by renaming a journal
 (the list of files to move in and to delete) into place, and applies it; a
 build killed before the commit leaves the previous output as it was, one killed
@@ -460,25 +460,12 @@ def _drop(root: Path, target: Path) -> None:
         folder = folder.parent
 
 
-def _swap_update(staging: Staging, stamp: str, written: Sequence[str], deleted: Sequence[str]) -> None:
-    """Bring the spare tree to the new build and exchange it with the output. The spare's state names a superset
-    of the paths where it may differ from the output before anything is changed, so a build killed at any point
-    leaves the output whole and a spare that the next build can bring up to date from that state."""
-    out = staging.out
-    tree = _spare(out) / "tree"
-    differ = _spare_differs(out)
-    if differ is None:
-        _make_spare(out)
-        differ = []
-    changed = set(written) | set(deleted)
-    touched = changed | set(differ)
-    before, after = output_stamp(out), output_stamp(tree)
-    # The spare's marker names the build it had, then the new one, then (exchanged) the old output's.
-    _save_spare_state(out, [before, stamp], [after, stamp, before], touched)
-    # First what the new build lacks (a file may become a folder), then what the output already holds.
+def _follow(out: Path, tree: Path, paths: Iterable[str], gone: set[str]) -> None:
+    """Make each of ``paths`` in ``tree`` what it is in the output: a hard link to the output's file, or nothing
+    (for the paths in ``gone`` and those the output lacks)."""
     keep: list[tuple[Path, Path]] = []
-    gone = set(deleted)
-    for relative in sorted(touched.difference(written)):
+    # First what goes (a file may become a folder), then what stays.
+    for relative in sorted(paths):
         source, target = _target(out, relative), _target(tree, relative)
         if relative not in gone and source.is_file() and not source.is_symlink():
             keep.append((source, target))
@@ -498,6 +485,26 @@ def _swap_update(staging: Staging, stamp: str, written: Sequence[str], deleted: 
         except (FileNotFoundError, NotADirectoryError):
             _clear_way(tree, target)
             os.link(source, target)
+
+
+def _swap_update(staging: Staging, stamp: str, written: Sequence[str], deleted: Sequence[str]) -> None:
+    """Bring the spare tree to the new build, exchange it with the output, then bring the old output (the new
+    spare) to the new build too. The spare's state names a superset of the paths where it may differ from the
+    output before anything is changed, so a build killed at any point leaves the output whole and a spare that
+    the next build can bring up to date from that state."""
+    out = staging.out
+    tree = _spare(out) / "tree"
+    differ = _spare_differs(out)
+    if differ is None:
+        _make_spare(out)
+        differ = []
+    changed = set(written) | set(deleted)
+    touched = changed | set(differ)
+    before, after = output_stamp(out), output_stamp(tree)
+    # The spare's marker names the build it had, then the new one, then (exchanged) the old output's, and last
+    # (caught up) the new one again.
+    _save_spare_state(out, [before, stamp], [after, stamp, before], touched)
+    _follow(out, tree, touched.difference(written), set(deleted))
     for relative in written:
         staged, target = _flat(staging.root, relative), _target(tree, relative)
         try:
@@ -512,10 +519,13 @@ def _swap_update(staging: Staging, stamp: str, written: Sequence[str], deleted: 
         os.rename(out, _retired(out))
         os.rename(tree, out)
         os.rename(_retired(out), tree)
-    # The state saved above holds for the exchanged pair too; a smaller one only saves the next build work.
-    with contextlib.suppress(OSError):
-        _save_spare_state(out, [stamp], [before], changed)
     shutil.rmtree(staging.root, ignore_errors=True)
+    # The new output is in place; what follows only saves the next build work (the state saved above still
+    # holds if it fails). Catching up now, rather than at the next build, keeps a small edit after a large change
+    # (a template, the config) from paying for the large one again.
+    with contextlib.suppress(OSError):
+        _follow(out, tree, changed | {MARKER}, set(deleted))
+        _save_spare_state(out, [stamp], [stamp], [])
 
 
 def _keep_as_spare(out: Path, old: Path, stamp: str) -> None:
