@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import pickle
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from .cache import CODE_VERSION, BuildCache, load_cache, save_cache
 from .config import SiteConfig
 from .content import SiteSources, assemble, parse_outcome, parse_settings, read_site, source_text
 from .errors import BuildFailed, NewsgenError
-from .feeds import atom_feeds
+from .feeds import atom_feed, atom_feeds, site_feeds
 from .fingerprint import Fingerprints
 from .index import SiteIndex, index_site
 from .links import broken_links
@@ -41,7 +42,16 @@ from .output import (
     write_file,
 )
 from .render import PageJob, plan, render, render_all, site_view
-from .sitemaps import site_maps
+from .sitemaps import (
+    ads_txt,
+    news_articles,
+    news_sitemap,
+    robots_txt,
+    site_maps,
+    sitemap_entries,
+    sitemap_files,
+    sitemap_paths,
+)
 from .theme import make_environment, template_digest, theme_assets
 from .urls import link, output_path
 from .workers import default_jobs, parallel_map
@@ -95,13 +105,23 @@ class Parsed:
 
 
 @dataclass(frozen=True, slots=True)
+class Recipe:
+    """Files made together from the whole index (feeds, sitemaps), with a digest of everything they are
+    made from, known before they are made: a build whose digest is unchanged does not make them again."""
+
+    paths: tuple[str, ...]
+    digest: str
+    make: Callable[[], list[OutputFile]]
+
+
+@dataclass(frozen=True, slots=True)
 class Prepared:
-    """The site planned and ready to render: every page job, and the files made whole at once."""
+    """The site planned and ready to render: every page job, and the recipes of the files made whole at once."""
 
     index: SiteIndex
     env: jinja2.Environment
     jobs: list[PageJob]
-    files: list[OutputFile]
+    recipes: list[Recipe]
     copies: list[CopiedFile]
     warnings: tuple[str, ...]
     parsed: Parsed
@@ -178,13 +198,11 @@ def prepare(
         now,
         preview=options.preview,
     )
-    # Whole-site outputs made at once from the index: feeds, sitemaps, robots.txt, ads.txt.
-    files = news_outputs(index, config, now)
     return Prepared(
         index,
         env,
         list(plan(index, config, view)),
-        files,
+        news_recipes(index, config, now, parsed.fingerprints),
         [*assets.values(), *content.static],
         content.warnings,
         parsed,
@@ -198,12 +216,64 @@ def generate(config: SiteConfig, *, now: datetime, options: BuildOptions) -> Gen
     pages, errors = render_all(iter(prepared.jobs), prepared.env)
     if errors:
         raise BuildFailed(errors)
-    return Generated(prepared.index, [*pages, *prepared.files], prepared.copies, prepared.warnings)
+    files = [file for recipe in prepared.recipes for file in recipe.make()]
+    return Generated(prepared.index, [*pages, *files], prepared.copies, prepared.warnings)
 
 
 def news_outputs(index: SiteIndex, config: SiteConfig, now: datetime) -> list[OutputFile]:
     """The files for machines: Atom feeds, sitemaps, robots.txt and ads.txt."""
     return [*atom_feeds(index, config, now), *site_maps(index, config, now)]
+
+
+def news_recipes(index: SiteIndex, config: SiteConfig, now: datetime, fingerprints: Fingerprints) -> list[Recipe]:
+    """``news_outputs`` as recipes. Each digest covers the configuration, newsgen's code and the values the
+    files are made from: each entry's article (its source and parse settings), the author URLs its bylines
+    name, the sitemap's URLs and dates."""
+    settings = _sha(CODE_VERSION, repr(config))
+    published = [article for article in index.articles if not article.draft]
+    fallback = max((article.modified for article in published), default=now)
+    section_titles = {listing.key: listing.title for listing in index.sections}
+    author_urls = {name: listing.url for name, listing in index.people.items()}
+    recipes: list[Recipe] = []
+    for feed in site_feeds(index, config):
+        digest = _sha(
+            settings,
+            "feed",
+            pickle.dumps((feed.url, feed.page_url, feed.title, feed.subtitle, section_titles)),
+            # The fallback date is used only by an empty feed.
+            "" if feed.articles else fallback.isoformat(),
+            str(len(feed.articles)),
+            *(fingerprints.digest(article).hex() for article in feed.articles),
+            *(f"{name}\0{author_urls.get(name)}" for article in feed.articles for name in article.byline),
+        )
+        recipes.append(
+            Recipe(
+                (output_path(feed.url),),
+                digest,
+                lambda feed=feed: [atom_feed(feed, config, section_titles, author_urls, fallback)],  # type: ignore[misc]
+            )
+        )
+    entries = sitemap_entries(index, config)
+    recipes.append(
+        Recipe(
+            sitemap_paths(len(entries)),
+            _sha(settings, "sitemap", pickle.dumps([(entry.url, entry.lastmod) for entry in entries])),
+            lambda: sitemap_files(entries, config.base_url),
+        )
+    )
+    news = news_articles(index.articles, now)
+    recipes.append(
+        Recipe(
+            ("news-sitemap.xml",),
+            _sha(settings, "news", *(fingerprints.digest(article).hex() for article in news)),
+            lambda: [news_sitemap(index, config, now)],
+        )
+    )
+    small = [robots_txt(config.base_url)] if config.robots_txt else []
+    if ads := ads_txt(config.ads.ads_txt):
+        small.append(ads)
+    recipes += [Recipe((file.path,), _sha(settings, file.data), lambda file=file: [file]) for file in small]  # type: ignore[misc]
+    return recipes
 
 
 def next_due(config: SiteConfig, *, now: datetime, options: BuildOptions) -> Article | None:
@@ -286,7 +356,7 @@ def build(
             claim_paths(
                 [(copy.path, str(copy.source)) for copy in prepared.copies]
                 + [(path, f"the generated {path}") for path in paths]
-                + [(file.path, f"the generated {file.path}") for file in prepared.files]
+                + [(path, f"the generated {path}") for recipe in prepared.recipes for path in recipe.paths]
             )
             for copy in prepared.copies:
                 digest = _file_sha(copy.source)
@@ -294,12 +364,18 @@ def build(
                 if old.get(copy.path) != outputs[copy.path]:
                     copy_file(staging, copy.path, copy.source)
                     written.append(copy.path)
-            for file in prepared.files:
-                digest = hashlib.sha256(file.data).hexdigest()
-                outputs[file.path] = (digest, digest)
-                if old.get(file.path) != outputs[file.path]:
-                    write_file(staging, file.path, file.data)
-                    written.append(file.path)
+            for recipe in prepared.recipes:
+                if all(old.get(path, ("", ""))[0] == recipe.digest for path in recipe.paths):
+                    outputs.update((path, old[path]) for path in recipe.paths)
+                    continue
+                made = recipe.make()
+                assert tuple(file.path for file in made) == recipe.paths, "a recipe made other files than it named"
+                for file in made:
+                    sha = hashlib.sha256(file.data).hexdigest()
+                    outputs[file.path] = (recipe.digest, sha)
+                    if old.get(file.path, ("", ""))[1] != sha:
+                        write_file(staging, file.path, file.data)
+                        written.append(file.path)
             todo: list[int] = []
             for number, (path, digest) in enumerate(zip(paths, digests, strict=True)):
                 before = old.get(path)
@@ -357,8 +433,8 @@ def build(
         previous,
     )
     return BuildReport(
-        pages=len(prepared.jobs) + sum(file.path.endswith(".html") for file in prepared.files),
-        files=len(prepared.copies) + len(prepared.files) + len(prepared.jobs),
+        pages=len(prepared.jobs) + sum(path.endswith(".html") for recipe in prepared.recipes for path in recipe.paths),
+        files=len(prepared.copies) + sum(len(recipe.paths) for recipe in prepared.recipes) + len(prepared.jobs),
         seconds=time.perf_counter() - started,
         embargoed=prepared.index.embargoed,
         drafts_left_out=prepared.index.drafts_left_out,

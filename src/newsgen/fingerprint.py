@@ -24,13 +24,18 @@ def _ref(digest: bytes) -> bytes:
 
 
 class _DigestPickler(pickle.Pickler):
-    def __init__(self, stream: io.BytesIO, owner: Fingerprints) -> None:
+    def __init__(self, stream: io.BytesIO, owner: Fingerprints, depth: int) -> None:
         super().__init__(stream, protocol=5)
         self.owner = owner
+        self.depth = depth
 
     def reducer_override(self, obj: Any) -> Any:
+        reduced = self.owner.reduced.get(id(obj))
+        if reduced is not None:
+            return reduced
         if hasattr(type(obj), "__dataclass_fields__"):
-            return _ref, (self.owner.digest(obj),)
+            self.owner.digest(obj, self.depth + 1)
+            return self.owner.reduced[id(obj)]
         return NotImplemented
 
 
@@ -39,24 +44,20 @@ class Fingerprints:
 
     def __init__(self, known: dict[int, tuple[object, bytes]] | None = None) -> None:
         self._memo: dict[int, tuple[object, bytes]] = dict(known or {})
+        # What each dataclass instance with a digest is pickled as (by identity, like the digests).
+        self.reduced: dict[int, tuple[object, tuple[bytes]]] = {
+            number: (_ref, (digest,)) for number, (_, digest) in self._memo.items()
+        }
         self._fields: dict[type, tuple[str, ...]] = {}
+        # One pickler per nesting depth, reused: a dataclass met while pickling is digested by the next one.
+        self._picklers: list[tuple[io.BytesIO, _DigestPickler]] = []
 
     def context_digest(self, context: dict[str, Any]) -> bytes:
-        """The digest of a template context: its keys with the digest of each value (values shared by many
-        pages, such as the site or the bylines' people, are digested once)."""
-        parts: list[str] = []
-        for key, value in context.items():
-            parts.append(f"{len(key)}:{key}")
-            kind = type(value)
-            if kind is str:
-                parts.append(f"s{len(value)}:{value}")
-            elif kind is bool or kind is int or kind is float or value is None:
-                parts.append(f"{kind.__name__}:{value!r};")
-            else:
-                parts.append(self.digest(value).hex())
-        return hashlib.sha256("".join(parts).encode("utf-8", "surrogatepass")).digest()
+        """The digest of a template context, its keys and values in order (dataclass values shared by many
+        pages, such as the site or an article, are digested once)."""
+        return self._hash(context, 0)
 
-    def digest(self, value: object) -> bytes:
+    def digest(self, value: object, depth: int = 0) -> bytes:
         """The SHA-256 of ``value`` (contexts and the values in them are never changed once made)."""
         remembered = self._memo.get(id(value))
         if remembered is not None:
@@ -69,8 +70,18 @@ class Fingerprints:
             subject: object = (f"{kind.__module__}.{kind.__qualname__}", tuple(getattr(value, name) for name in names))
         else:
             subject = value
-        stream = io.BytesIO()
-        _DigestPickler(stream, self).dump(subject)
-        result = hashlib.sha256(stream.getbuffer()).digest()
+        result = self._hash(subject, depth)
         self._memo[id(value)] = (value, result)
+        self.reduced[id(value)] = (_ref, (result,))
         return result
+
+    def _hash(self, subject: object, depth: int) -> bytes:
+        while len(self._picklers) <= depth:
+            stream = io.BytesIO()
+            self._picklers.append((stream, _DigestPickler(stream, self, len(self._picklers))))
+        stream, pickler = self._picklers[depth]
+        stream.seek(0)
+        stream.truncate()
+        pickler.clear_memo()
+        pickler.dump(subject)
+        return hashlib.sha256(stream.getbuffer()).digest()

@@ -7,7 +7,7 @@ template overrides can rely on.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any, TypedDict
@@ -16,7 +16,7 @@ import jinja2
 
 from .config import AdsConfig, CommentsConfig, SiteConfig
 from .errors import NewsgenError
-from .index import AuthorListing, Listing, SiteIndex
+from .index import Listing, SiteIndex
 from .metadata import news_article_data, og_locale
 from .models import Article, Author, OutputFile, Page, Section
 from .theme import template_error
@@ -64,6 +64,16 @@ class SiteView:
 
 
 @dataclass(frozen=True, slots=True)
+class ListHead:
+    """A section, tag or day edition as its pages name it. (Not its articles: a page lists only its own
+    ``pagination.items``, so that a change to an article re-renders only the pages that show it.)"""
+
+    key: str
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
 class Person:
     """An author as a byline links to them: the profile and the author page's URL.
 
@@ -83,7 +93,7 @@ class BaseContext(TypedDict):
     description: str
     lang: str
     dir: str
-    people: dict[str, Person]
+    people: dict[str, Person]  # the people named in the bylines of the articles this page shows
     show_ads: bool
     feeds: tuple[tuple[str, str], ...]  # (title, absolute URL) of each Atom feed the page links in its <head>
 
@@ -97,20 +107,21 @@ class ArticleContext(BaseContext):
 
 
 class FrontContext(BaseContext):
+    # The lead, the breaking banner and each section's newest pieces are the first page's (None and [] after it).
     lead: Article | None
     breaking: Article | None
-    by_section: list[tuple[Listing, tuple[Article, ...]]]
+    by_section: list[tuple[ListHead, tuple[Article, ...]]]
     pagination: Pagination
 
 
 class ListContext(BaseContext):
-    listing: Listing
+    listing: ListHead
     kind: str
     pagination: Pagination
 
 
 class AuthorContext(BaseContext):
-    author: AuthorListing
+    author: Person
     pagination: Pagination
 
 
@@ -120,11 +131,19 @@ class PageContext(BaseContext):
 
 @dataclass(frozen=True, slots=True)
 class PageJob:
-    """One page to render: the template, the URL it is served at and its context."""
+    """One page to render: the template, the URL it is served at and its context.
+
+    ``derived`` adds values computed only when the page is rendered (a page whose digest is unchanged is
+    not): each is a pure function of ``context`` and the configuration, which the page's digest covers.
+    """
 
     template: str
     url: str
     context: dict[str, Any]
+    derived: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+
+    def full_context(self) -> dict[str, Any]:
+        return {**self.context, **self.derived(self.context)} if self.derived else self.context
 
 
 def paginate(items: tuple[Article, ...], per_page: int, first_url: str) -> Iterator[Pagination]:
@@ -155,13 +174,41 @@ def site_view(
 
 
 def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJob]:
-    """Every HTML page of the site, in a stable order."""
+    """Every HTML page of the site, in a stable order.
+
+    Each context holds only what its page shows (the page's own slice of a list, the people its bylines
+    name), so an unchanged page keeps its digest when an article elsewhere in its list changes.
+    """
     people = {name: Person(listing.author, listing.url) for name, listing in index.people.items()}
-    author_urls = {name: person.url for name, person in people.items()}
     site_feed = (config.title, absolute(config.base_url, feed_url("/")))
+    feeds_of: dict[str, tuple[tuple[str, str], ...]] = {}
+    heads: dict[str, ListHead] = {}
 
     def listing_feeds(listing_url: str, title: str) -> tuple[tuple[str, str], ...]:
-        return site_feed, (f"{title} — {config.title}", absolute(config.base_url, feed_url(listing_url)))
+        # One tuple per listing, shared by its pages (a shared value is digested once).
+        found = feeds_of.get(listing_url)
+        if found is None:
+            found = feeds_of[listing_url] = (
+                site_feed,
+                (f"{title} — {config.title}", absolute(config.base_url, feed_url(listing_url))),
+            )
+        return found
+
+    def head(listing: Listing) -> ListHead:
+        found = heads.get(listing.url)
+        if found is None:
+            found = heads[listing.url] = ListHead(listing.key, listing.title, listing.url)
+        return found
+
+    def named(*groups: Iterable[Article | None]) -> dict[str, Person]:
+        return {
+            name: people[name]
+            for group in groups
+            for article in group
+            if article is not None
+            for name in article.byline
+            if name in people
+        }
 
     def base(
         url: str,
@@ -170,6 +217,7 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
         lang: str = "",
         direction: str = "",
         feeds: tuple[tuple[str, str], ...] = (site_feed,),
+        shown: dict[str, Person] | None = None,
     ) -> dict[str, Any]:
         context: BaseContext = {
             "site": site,
@@ -179,30 +227,47 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
             "description": description,
             "lang": lang or config.language,
             "dir": direction or config.direction,
-            "people": people,
+            "people": shown or {},
             "show_ads": config.ads.enabled,
             "feeds": feeds,
         }
         return dict(context)
 
+    def article_data(context: dict[str, Any]) -> dict[str, Any]:
+        article: Article = context["article"]
+        shown: dict[str, Person] = context["people"]
+        return {
+            "structured_data": news_article_data(
+                article,
+                section_title=context["section"].title,
+                author_urls={name: person.url for name, person in shown.items()},
+                base_url=config.base_url,
+                site_title=config.title,
+                logo=config.logo,
+                language=config.language,
+            )
+        }
+
     lead = index.lead
     # The newest breaking story gets the front page's banner, whether or not it is the lead.
     breaking = next((article for article in index.articles if article.breaking), None)
     by_section = [
-        (listing, tuple(article for article in listing.articles if article is not lead)[:FRONT_SECTION_COUNT])
+        (head(listing), tuple(article for article in listing.articles if article is not lead)[:FRONT_SECTION_COUNT])
         for listing in index.sections
     ]
     for pagination in paginate(index.articles, config.per_page, "/"):
         url = pagination.url(pagination.number)
-        title = config.title if pagination.number == 1 else f"{config.title} — page {pagination.number}"
+        first = pagination.number == 1
+        title = config.title if first else f"{config.title} — page {pagination.number}"
+        shown = named((lead, breaking), *(items for _, items in by_section)) if first else {}
         yield PageJob(
             "index.html",
             url,
             {
-                **base(url, title, config.tagline),
-                "lead": lead,
-                "breaking": breaking,
-                "by_section": by_section,
+                **base(url, title, config.tagline, shown={**shown, **named(pagination.items)}),
+                "lead": lead if first else None,
+                "breaking": breaking if first else None,
+                "by_section": by_section if first else [],
                 "pagination": pagination,
             },
         )
@@ -210,26 +275,27 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
     for article in index.articles:
         section = config.section(article.section) or Section(article.section, article.section)
         feeds = listing_feeds(section_url(section.key), section.title)
+        related = index.related.get(article.url, ())
         yield PageJob(
             "article.html",
             article.url,
             {
-                **base(article.url, article.title, article.summary, article.lang, article.dir, feeds),
+                **base(
+                    article.url,
+                    article.title,
+                    article.summary,
+                    article.lang,
+                    article.dir,
+                    feeds,
+                    named((article,), related),
+                ),
                 "article": article,
                 "section": section,
-                "related": index.related.get(article.url, ()),
+                "related": related,
                 "show_ads": config.ads.enabled and article.ads,
-                "structured_data": news_article_data(
-                    article,
-                    section_title=section.title,
-                    author_urls=author_urls,
-                    base_url=config.base_url,
-                    site_title=config.title,
-                    logo=config.logo,
-                    language=config.language,
-                ),
                 "og_locale": og_locale(article.lang or config.language),
             },
+            article_data,
         )
 
     listings: Sequence[tuple[str, tuple[Listing, ...]]] = (
@@ -248,14 +314,15 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
                     f"{kind}.html",
                     url,
                     {
-                        **base(url, title, description, feeds=feeds),
-                        "listing": listing,
+                        **base(url, title, description, feeds=feeds, shown=named(pagination.items)),
+                        "listing": head(listing),
                         "kind": kind,
                         "pagination": pagination,
                     },
                 )
 
     for author in index.authors:
+        person = Person(author.author, author.url)
         for pagination in paginate(author.articles, config.per_page, author.url):
             url = pagination.url(pagination.number)
             title = author.author.name if pagination.number == 1 else f"{author.author.name} — page {pagination.number}"
@@ -264,7 +331,11 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
             yield PageJob(
                 "author.html",
                 url,
-                {**base(url, title, description, feeds=feeds), "author": author, "pagination": pagination},
+                {
+                    **base(url, title, description, feeds=feeds, shown=named(pagination.items)),
+                    "author": person,
+                    "pagination": pagination,
+                },
             )
 
     for page in index.pages:
@@ -288,7 +359,7 @@ def _list_title(kind: str, listing: Listing, number: int) -> str:
 def render(job: PageJob, env: jinja2.Environment) -> OutputFile:
     """One page as an ``OutputFile``; a template failure raises ``TemplateError`` at its line."""
     try:
-        html = env.get_template(job.template).render(job.context)
+        html = env.get_template(job.template).render(job.full_context())
     except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
         raise template_error(exc, job.template) from None
     return OutputFile(output_path(job.url), html.encode("utf-8"))

@@ -78,6 +78,13 @@ def _urlset(entries: Iterable[SitemapEntry], base_url: str) -> bytes:
     return serialise(root)
 
 
+def sitemap_paths(count: int, limit: int = SITEMAP_LIMIT) -> tuple[str, ...]:
+    """The files ``sitemap_files`` makes for ``count`` entries, known before they are made."""
+    if count <= limit:
+        return ("sitemap.xml",)
+    return ("sitemap.xml", *(f"sitemap-{number}.xml" for number in range(1, -(-count // limit) + 1)))
+
+
 def sitemap_files(entries: Sequence[SitemapEntry], base_url: str, limit: int = SITEMAP_LIMIT) -> list[OutputFile]:
     """``sitemap.xml``; over ``limit`` URLs it becomes a sitemap index of ``sitemap-1.xml``, ``sitemap-2.xml``, ..."""
     if len(entries) <= limit:
