@@ -20,7 +20,7 @@ import jinja2
 
 from .cache import CODE_VERSION, BuildCache, load_cache, save_cache
 from .config import SiteConfig
-from .content import SiteSources, assemble, parse_outcome, parse_settings, read_site, source_text
+from .content import Signature, SiteSources, assemble, parse_outcome, parse_settings, read_site, source_text
 from .errors import BuildFailed, NewsgenError
 from .feeds import atom_feed, atom_feeds, site_feeds
 from .fingerprint import Fingerprints
@@ -100,6 +100,8 @@ class Parsed:
     key: str
     # source path → (digest of its bytes, model): what the cache keeps for the next build
     models: dict[str, tuple[str, Article | Page]]
+    # source path → (its signature, digest of its bytes), for the files the next build may skip reading
+    signatures: dict[str, tuple[Signature, str]]
     fingerprints: Fingerprints
     count: int
 
@@ -135,18 +137,33 @@ def _sha(*parts: str | bytes) -> str:
     return digest.hexdigest()
 
 
+def parse_key(config: SiteConfig) -> str:
+    """What every parsed model depends on besides its file: newsgen's code and the parse settings."""
+    return _sha(CODE_VERSION, repr(parse_settings(config)))
+
+
+def read(config: SiteConfig, previous: BuildCache) -> SiteSources:
+    """The site's files, skipping those whose signature and parsed model the cache holds unchanged."""
+    remembered = previous.parsed if previous.parse_key == parse_key(config) else {}
+    known = {
+        path: (signature, digest)
+        for path, (signature, digest) in previous.signatures.items()
+        if (hit := remembered.get(path)) is not None and hit[0] == digest
+    }
+    return read_site(config, known)
+
+
 def parse(
     config: SiteConfig, sources: SiteSources, previous: BuildCache, *, jobs: int, progress: Progress | None
 ) -> Parsed:
     """Every content file as a model: from the cache when its bytes are unchanged, else parsed in the workers."""
-    key = _sha(CODE_VERSION, repr(parse_settings(config)))
+    key = parse_key(config)
     remembered = previous.parsed if previous.parse_key == key else {}
-    digests = [hashlib.sha256(source.data).hexdigest() for source in sources.files]
     outcomes: list[Outcome | None] = [None] * len(sources.files)
     todo: list[int] = []
-    for number, (source, digest) in enumerate(zip(sources.files, digests, strict=True)):
+    for number, source in enumerate(sources.files):
         hit = remembered.get(str(source.path))
-        if hit is not None and hit[0] == digest and source.error is None:
+        if hit is not None and hit[0] == source.digest and source.error is None:
             outcomes[number] = hit[1]
         else:
             todo.append(number)
@@ -162,13 +179,17 @@ def parse(
             outcomes[number] = outcome
     complete = [outcome for outcome in outcomes if outcome is not None]
     models: dict[str, tuple[str, Article | Page]] = {}
+    signatures: dict[str, tuple[Signature, str]] = {}
     known: dict[int, tuple[object, bytes]] = {}
-    for source, digest, outcome in zip(sources.files, digests, complete, strict=True):
+    for source, outcome in zip(sources.files, complete, strict=True):
         if isinstance(outcome, Article | Page):
+            digest = source.digest
             models[str(source.path)] = (digest, outcome)
+            if source.signature is not None:
+                signatures[str(source.path)] = (source.signature, digest)
             # A model is a pure function of its file's path and bytes and the parse settings.
             known[id(outcome)] = (outcome, hashlib.sha256(f"{key}\0{source.path}\0{digest}".encode()).digest())
-    return Parsed(complete, key, models, Fingerprints(known), len(todo))
+    return Parsed(complete, key, models, signatures, Fingerprints(known), len(todo))
 
 
 def prepare(
@@ -181,11 +202,17 @@ def prepare(
     progress: Progress | None = None,
 ) -> Prepared:
     """Read, parse, index and plan the site; ``BuildFailed`` lists every error found."""
-    sources = read_site(config)
+    sources = read(config, previous or BuildCache())
     parsed = parse(config, sources, previous or BuildCache(), jobs=jobs, progress=progress)
     content = assemble(sources, parsed.outcomes)
     index = index_site(
-        content, config.sections, config.timezone, now=now, include_drafts=options.drafts, include_future=options.future
+        content,
+        config.sections,
+        config.timezone,
+        now=now,
+        include_drafts=options.drafts,
+        include_future=options.future,
+        remembered=(previous or BuildCache()).ranking,
     )
     assets = theme_assets()
     env = make_environment(
@@ -280,8 +307,9 @@ def next_due(config: SiteConfig, *, now: datetime, options: BuildOptions) -> Art
     """The embargoed article that becomes due first, found by reading and indexing only: nothing is rendered
     or written, so a scheduled job can ask cheaply whether a rebuild is due. Drafts count only with ``drafts``.
     Files the build cache holds unchanged are not parsed again."""
-    sources = read_site(config)
-    parsed = parse(config, sources, load_cache(config.root), jobs=default_jobs(), progress=None)
+    previous = load_cache(config.root)
+    sources = read(config, previous)
+    parsed = parse(config, sources, previous, jobs=default_jobs(), progress=None)
     content = assemble(sources, parsed.outcomes)
     index = index_site(content, config.sections, config.timezone, now=now, include_drafts=options.drafts)
     return index.next_due
@@ -425,6 +453,8 @@ def build(
         BuildCache(
             parse_key=prepared.parsed.key,
             parsed=prepared.parsed.models,
+            signatures=prepared.parsed.signatures,
+            ranking=prepared.index.ranking,
             render_key=render_key,
             out=resolved,
             stamp=stamp,

@@ -19,10 +19,12 @@ import sys
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PosixPath, WindowsPath
 from typing import Any
 
 from . import __version__
+from .content import Signature
+from .index import Ranking
 from .models import Article, Correction, LeadImage, Link, Page, SubSection
 
 CACHE_FOLDER = ".newsgen-cache"
@@ -37,6 +39,11 @@ class BuildCache:
     parse_key: str = ""
     # source path → (SHA-256 of its bytes, the Article or Page parsed from them)
     parsed: Mapping[str, tuple[str, Article | Page]] = field(default_factory=dict)
+    # source path → (its size, mtime, inode and ctime when last read, SHA-256 of its bytes): a file whose
+    # signature is unchanged is not read again (only files whose times were safely in the past are here)
+    signatures: Mapping[str, tuple[Signature, str]] = field(default_factory=dict)
+    # the related articles of the last build and what they were chosen from
+    ranking: Ranking = ("", {})
     render_key: str = ""
     # the output folder the pages below were written to, and the stamp left in its marker
     out: str = ""
@@ -58,7 +65,17 @@ def _reduce_model(model: object) -> tuple[type, tuple[object, ...]]:
     return kind, tuple(getattr(model, name) for name in _FIELDS[kind])
 
 
-_DISPATCH: dict[type, Callable[[Any], Any]] = {**copyreg.dispatch_table, **{kind: _reduce_model for kind in _MODELS}}
+def _reduce_path(path: Path) -> tuple[type, tuple[str]]:
+    # One string parses faster than the parts pathlib pickles by default.
+    return type(path), (str(path),)
+
+
+_DISPATCH: dict[type, Callable[[Any], Any]] = {
+    **copyreg.dispatch_table,
+    **{kind: _reduce_model for kind in _MODELS},
+    PosixPath: _reduce_path,
+    WindowsPath: _reduce_path,
+}
 
 
 def code_version() -> str:

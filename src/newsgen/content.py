@@ -6,13 +6,15 @@ does the reading and collects the errors of every file before it fails.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
+from time import time_ns
 from zoneinfo import ZoneInfo
 
 from frontmatter.default_handlers import YAMLHandler
@@ -49,6 +51,9 @@ ARTICLE_KEYS = (
 PAGE_KEYS = ("title", "summary", "slug", "lang", "dir", "draft")
 AUTHOR_KEYS = ("bio", "photo", "role", "links", "slug")
 MAX_SOURCE_BYTES = 2_000_000
+# A file changed this recently when it is read may change again within its timestamps' granularity
+# (2 s on FAT) without its signature changing: its signature is not remembered ("racy", as git says).
+RACY_NANOSECONDS = 2_000_000_000
 # A day's margin from datetime's own limits, so that moving a date between time zones cannot overflow.
 MIN_YEAR, MAX_YEAR = 2, 9998
 _BOUNDARY = YAMLHandler.FM_BOUNDARY
@@ -404,8 +409,16 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a looping link, as os.walk reads it: not a folder
+        return False
+
+
 def walk_files(folder: Path, root: Path, suffix: str = "") -> tuple[list[Path], list[str]]:
-    """Files under ``folder`` in a stable order; symlinks leading out of ``root`` are skipped with a warning."""
+    """Files under ``folder`` in a stable order (a folder's files, then its sub-folders, each sorted by name);
+    symlinks leading out of ``root`` are skipped with a warning."""
     files: list[Path] = []
     warnings: list[str] = []
     if not folder.is_dir():
@@ -414,17 +427,23 @@ def walk_files(folder: Path, root: Path, suffix: str = "") -> tuple[list[Path], 
     if folder.is_symlink() or not _inside(folder, root):
         warnings.append(f"{folder}: warning: symlinked folder not followed")
         return files, warnings
-    for current, dirnames, filenames in os.walk(folder):
-        here = Path(current)
-        for name in sorted(dirnames):
-            if (here / name).is_symlink():
-                warnings.append(f"{here / name}: warning: symlinked folder not followed")
-        dirnames[:] = sorted(name for name in dirnames if not (here / name).is_symlink() and not name.startswith("."))
-        for name in sorted(filenames):
-            path = here / name
-            if name.startswith(".") or not name.endswith(suffix):
+
+    pending = [str(folder)]  # folders still to list, the next one last (depth first, like os.walk)
+    while pending:
+        try:
+            entries = sorted(os.scandir(pending.pop()), key=lambda entry: entry.name)
+        except OSError:
+            continue  # as os.walk does: a folder that cannot be listed is passed over
+        # The type comes with the folder listing (no stat), except on file systems that do not give it.
+        folders = [entry for entry in entries if _is_dir(entry)]
+        for entry in folders:
+            if entry.is_symlink():
+                warnings.append(f"{entry.path}: warning: symlinked folder not followed")
+        for entry in entries:
+            if _is_dir(entry) or entry.name.startswith(".") or not entry.name.endswith(suffix):
                 continue
-            if path.is_symlink():
+            path = Path(entry.path)
+            if entry.is_symlink():
                 try:
                     target = path.resolve(strict=True)
                 except (OSError, RuntimeError):
@@ -434,12 +453,15 @@ def walk_files(folder: Path, root: Path, suffix: str = "") -> tuple[list[Path], 
                     warnings.append(f"{path}: warning: symlink pointing outside the site skipped")
                     continue
             files.append(path)
+        pending += reversed(
+            [entry.path for entry in folders if not entry.is_symlink() and not entry.name.startswith(".")]
+        )
     return files, warnings
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: Path, size: int | None = None) -> bytes:
     try:
-        if path.stat().st_size > MAX_SOURCE_BYTES:
+        if (path.stat().st_size if size is None else size) > MAX_SOURCE_BYTES:
             raise ContentError(
                 SourceLocation(path), f"file is larger than {MAX_SOURCE_BYTES // 1_000_000} MB; split it or shrink it"
             )
@@ -467,13 +489,23 @@ def _errors_of(failure: NewsgenError | BuildFailed) -> Iterator[NewsgenError]:
         yield failure
 
 
+# What identifies a file's version without reading it: size, modification and change times, inode.
+Signature = tuple[int, int, int, int]
+
+
 @dataclass(frozen=True, slots=True)
 class SourceFile:
-    """A Markdown content file as read from disk: ``kind`` is 'article' or 'page'."""
+    """A Markdown content file as read from disk: ``kind`` is 'article' or 'page'.
+
+    ``data`` is None when the file was not read because its signature is the one remembered with
+    ``digest`` (the SHA-256 of its bytes); ``signature`` is what the next build may trust, or None.
+    """
 
     kind: str
     path: Path
-    data: bytes
+    data: bytes | None
+    digest: str = ""
+    signature: Signature | None = None
     error: NewsgenError | None = None
 
 
@@ -500,8 +532,39 @@ def parse_settings(config: SiteConfig) -> tuple[object, ...]:
     )
 
 
-def read_site(config: SiteConfig) -> SiteSources:
-    """Read every content file's bytes, the author profiles and the static file list."""
+def _signature(status: os.stat_result) -> Signature:
+    return (status.st_size, status.st_mtime_ns, status.st_ino, status.st_ctime_ns)
+
+
+def read_source(kind: str, path: Path, known: Mapping[str, tuple[Signature, str]], started: int) -> SourceFile:
+    """One content file: not read when its signature is the one ``known`` for it, else read and hashed.
+
+    A signature is kept for the next build only when the file's times are older than ``started`` (when
+    reading began, on the clock that stamps files) by more than timestamps' granularity.
+    """
+    try:
+        status = os.stat(path)
+    except OSError as exc:
+        return SourceFile(kind, path, b"", error=ContentError(SourceLocation(path), f"cannot read: {exc.strerror}"))
+    signature = _signature(status)
+    remembered = known.get(str(path))
+    if remembered is not None and remembered[0] == signature:
+        return SourceFile(kind, path, None, remembered[1], signature)
+    try:
+        data = _read_bytes(path, status.st_size)
+    except NewsgenError as error:
+        return SourceFile(kind, path, b"", error=error)
+    settled = max(status.st_mtime_ns, status.st_ctime_ns) < started - RACY_NANOSECONDS
+    return SourceFile(kind, path, data, hashlib.sha256(data).hexdigest(), signature if settled else None)
+
+
+def read_site(config: SiteConfig, known: Mapping[str, tuple[Signature, str]] | None = None) -> SiteSources:
+    """Read every content file's bytes, the author profiles and the static file list.
+
+    ``known`` maps a source path to a signature and digest from an earlier build: a file whose signature
+    is unchanged is not read (its digest is taken as it is).
+    """
+    started = time_ns()
     errors: list[NewsgenError] = []
     article_files, warnings = walk_files(config.content_dir / "articles", config.root, ".md")
     page_files, page_warnings = walk_files(config.content_dir / "pages", config.root, ".md")
@@ -510,11 +573,7 @@ def read_site(config: SiteConfig) -> SiteSources:
     _, template_warnings = walk_files(config.templates_dir, config.root)
     files: list[SourceFile] = []
     for kind, paths in (("article", article_files), ("page", page_files)):
-        for path in paths:
-            try:
-                files.append(SourceFile(kind, path, _read_bytes(path)))
-            except NewsgenError as error:
-                files.append(SourceFile(kind, path, b"", error))
+        files += [read_source(kind, path, known or {}, started) for path in paths]
     authors: tuple[Author, ...] = ()
     authors_file = config.content_dir / "authors.yaml"
     if authors_file.is_symlink() and not _inside(authors_file, config.root):
@@ -538,6 +597,8 @@ def parse_source(source: SourceFile, config: SiteConfig, renderer: MarkdownRende
     """One content file as an ``Article`` or ``Page``; raises ``NewsgenError`` or ``BuildFailed``."""
     if source.error:
         raise source.error
+    if source.data is None:
+        raise ContentError(SourceLocation(source.path), "internal error: the file was not read")
     text = decode(source.path, source.data)
     if source.kind == "article":
         return parse_article(source.path, text, config, renderer)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -17,6 +19,11 @@ RELATED_COUNT = 4
 # pieces: it keeps related-article search linear in the size of the archive.
 RELATED_WINDOW = 200
 RESERVED_PREFIXES = ("tags", "authors", "archive", "assets", "page")
+
+
+# A digest of what related articles are chosen from (every listed article's URL, date and tags, in
+# order), and each article's related ones by URL.
+Ranking = tuple[str, Mapping[str, tuple[str, ...]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +56,8 @@ class SiteIndex:
     people: Mapping[str, AuthorListing]
     embargoed: tuple[Article, ...]
     drafts_left_out: int
+    # What ``related`` was computed from, and its articles by URL: a later index from the same inputs reuses it.
+    ranking: Ranking = ("", {})
 
     @property
     def next_due(self) -> Article | None:
@@ -128,6 +137,20 @@ def _related(
     return related
 
 
+def ranking_key(articles: tuple[Article, ...]) -> str:
+    """A digest of everything ``_related`` reads: each article's URL, instant and tags, in order."""
+    inputs = [(article.url, article.published.timestamp(), article.tags) for article in articles]
+    return hashlib.sha256(pickle.dumps(inputs, protocol=5)).hexdigest()
+
+
+def _reuse_related(articles: tuple[Article, ...], ranking: Ranking) -> dict[str, tuple[Article, ...]] | None:
+    by_url = {article.url: article for article in articles}
+    try:
+        return {url: tuple(by_url[other] for other in others) for url, others in ranking[1].items()}
+    except KeyError:
+        return None
+
+
 def index_site(
     content: SiteContent,
     sections: tuple[Section, ...],
@@ -136,8 +159,13 @@ def index_site(
     now: datetime,
     include_drafts: bool = False,
     include_future: bool = False,
+    remembered: Ranking | None = None,
 ) -> SiteIndex:
-    """Order and group the site's content; raise ``BuildFailed`` when two sources claim one URL."""
+    """Order and group the site's content; raise ``BuildFailed`` when two sources claim one URL.
+
+    ``remembered`` is the ``ranking`` of an earlier index: its related articles are reused when they were
+    computed from the same inputs.
+    """
     drafts_left_out = (
         0
         if include_drafts
@@ -190,6 +218,10 @@ def index_site(
     }
     people = {name: listings[slug(name)] for article in articles for name in article.byline if slug(name)}
     featured = [article for article in articles if article.featured]
+    key = ranking_key(articles)
+    related = _reuse_related(articles, remembered) if remembered is not None and remembered[0] == key else None
+    if related is None or len(related) != len(articles):
+        related = _related(articles, by_tag, slug)
     return SiteIndex(
         articles=articles,
         pages=pages,
@@ -208,8 +240,9 @@ def index_site(
             for day, items in sorted(by_day.items(), reverse=True)
         ),
         lead=featured[0] if featured else (articles[0] if articles else None),
-        related=_related(articles, by_tag, slug),
+        related=related,
         people=people,
         embargoed=embargoed if not include_future else (),
         drafts_left_out=drafts_left_out,
+        ranking=(key, {url: tuple(other.url for other in others) for url, others in related.items()}),
     )

@@ -272,8 +272,9 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
             },
         )
 
+    sections = {section.key: section for section in config.sections}
     for article in index.articles:
-        section = config.section(article.section) or Section(article.section, article.section)
+        section = sections.get(article.section) or Section(article.section, article.section)
         feeds = listing_feeds(section_url(section.key), section.title)
         related = index.related.get(article.url, ())
         yield PageJob(

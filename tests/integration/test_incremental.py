@@ -21,9 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from newsgen.build import BuildOptions, build
-from newsgen.cache import CACHE_FILE, CACHE_FOLDER, CODE_VERSION
+from newsgen.build import BuildOptions, build, read
+from newsgen.cache import CACHE_FILE, CACHE_FOLDER, CODE_VERSION, load_cache
 from newsgen.config import load_config
+from newsgen.content import RACY_NANOSECONDS, read_source
 from newsgen.output import MARKER
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -262,3 +263,81 @@ def test_a_build_killed_at_any_moment_is_put_right_by_the_next(tmp_path: Path) -
         build(load_config(site.root), out, now=NOW, jobs=1)
         assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW), f"wrong after a kill at {delay} s"
         assert [path.name for path in tmp_path.glob("site/.public.newsgen-*")] == [".public.newsgen-spare"]
+
+
+def test_unchanged_files_are_not_read_again_and_a_same_size_edit_is_still_seen(tmp_path: Path) -> None:
+    site = Site(tmp_path / "site", random.Random(12))
+    out = site.root / "public"
+    build(load_config(site.root), out, now=NOW, jobs=1)
+    # Just written, the files are too new for their signatures to be trusted; once settled, they are.
+    assert not load_cache(site.root).signatures
+    time.sleep(RACY_NANOSECONDS / 1e9 + 0.2)
+    build(load_config(site.root), out, now=NOW, jobs=1)
+    previous = load_cache(site.root)
+    assert len(previous.signatures) == len(site.articles) + 1
+    assert all(source.data is None for source in read(load_config(site.root), previous).files)
+    # Same size and modification time, other bytes: only the change time (which no program sets) differs.
+    edited = site.articles[:3]
+    for path in edited:
+        status = path.stat()
+        path.write_text(path.read_text().replace("Paragraph", "Pxragraph", 1))
+        os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
+        assert (path.stat().st_size, path.stat().st_mtime_ns) == (status.st_size, status.st_mtime_ns)
+    report = build(load_config(site.root), out, now=NOW, jobs=1)
+    assert report.parsed == len(edited)
+    assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
+    # Read while still racy, the edited files are read again next time; the others are not.
+    signatures = load_cache(site.root).signatures
+    assert not any(str(path) in signatures for path in edited)
+    assert len(signatures) == len(site.articles) + 1 - len(edited)
+    # A file replaced by another of the same size (a new inode) is read too.
+    first, second = site.articles[3], site.articles[4]
+    replacement = first.with_suffix(".new")
+    replacement.write_text(first.read_text().replace("Paragraph", "Pxragraph", 1))
+    os.replace(replacement, first)
+    assert build(load_config(site.root), out, now=NOW, jobs=1).parsed == 1
+    assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
+    # --clean reads every file again.
+    assert build(load_config(site.root), out, now=NOW, jobs=1, clean=True).parsed == len(site.articles) + 1
+    assert second.exists()
+
+
+def test_a_source_read_just_after_a_change_leaves_no_signature(tmp_path: Path) -> None:
+    path = tmp_path / "a.md"
+    path.write_text("---\ntitle: A\n---\nText.\n")
+    fresh = read_source("page", path, {}, time.time_ns())
+    assert fresh.data is not None and fresh.signature is None
+    settled = read_source("page", path, {}, time.time_ns() + RACY_NANOSECONDS + 1_000_000)
+    assert settled.signature is not None and settled.digest == fresh.digest
+    skipped = read_source("page", path, {str(path): (settled.signature, settled.digest)}, time.time_ns())
+    assert skipped.data is None and skipped.digest == settled.digest
+
+
+def _html(tree: dict[str, bytes]) -> dict[str, bytes]:
+    return {path: data for path, data in tree.items() if path.endswith(".html")}
+
+
+def test_an_edit_re_renders_only_the_pages_that_show_it(tmp_path: Path) -> None:
+    rng = random.Random(13)
+    site = Site(tmp_path / "site", rng)
+    for _ in range(40):
+        site.add()
+    out = site.root / "public"
+    build(load_config(site.root), out, now=NOW, jobs=1)
+    for operation in ("title", "title", "new author", "body"):
+        before = _html(output_tree(out))
+        if operation == "new author":
+            path = site.pick()
+            _front_matter_set(path, "byline", f"[Newcomer {rng.randint(1, 99)}]")
+        else:
+            site.edit(operation, NOW)
+        report = build(load_config(site.root), out, now=NOW, jobs=1)
+        after = _html(output_tree(out))
+        changed = {path for path in after if before.get(path) != after[path]}
+        # A list shows an article's title; its page, its body: a body edit re-renders the lists holding it too
+        # (an override of a list template may show bodies), though only its own page changes.
+        if operation == "body":
+            assert len(changed) <= report.rendered
+        else:
+            assert report.rendered == len(changed), f"{operation}: {report.rendered} rendered, {len(changed)} changed"
+        assert 0 < report.rendered < report.pages // 4
