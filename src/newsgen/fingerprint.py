@@ -28,9 +28,10 @@ class _DigestPickler(pickle.Pickler):
         super().__init__(stream, protocol=5)
         self.owner = owner
         self.depth = depth
+        self.remembered = owner.reduced.get
 
     def reducer_override(self, obj: Any) -> Any:
-        reduced = self.owner.reduced.get(id(obj))
+        reduced = self.remembered(id(obj))
         if reduced is not None:
             return reduced
         if hasattr(type(obj), "__dataclass_fields__"):

@@ -200,15 +200,19 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
             found = heads[listing.url] = ListHead(listing.key, listing.title, listing.url)
         return found
 
+    bylines: dict[int, list[tuple[str, Person]]] = {}
+
     def named(*groups: Iterable[Article | None]) -> dict[str, Person]:
-        return {
-            name: people[name]
-            for group in groups
-            for article in group
-            if article is not None
-            for name in article.byline
-            if name in people
-        }
+        shown: dict[str, Person] = {}
+        for group in groups:
+            for article in group:
+                if article is None:
+                    continue
+                found = bylines.get(id(article))  # the articles outlive the plan: an identity is not reused
+                if found is None:
+                    found = bylines[id(article)] = [(name, people[name]) for name in article.byline if name in people]
+                shown.update(found)
+        return shown
 
     def base(
         url: str,
