@@ -142,6 +142,19 @@ class Site:
         elif operation == "template":
             template = self.root / "templates" / "404.html"
             template.write_text(template.read_text() + f"<p>Sorry {rng.randint(1, 99)}.</p>\n")
+        elif operation == "profile":
+            # An author's profile: a new slug moves their page (and every byline link to it), a role their feed.
+            name = rng.choice(AUTHORS)
+            profile = f"{name}:\n  role: Reporter {rng.randint(1, 9)}\n"
+            if rng.random() < 0.5:
+                profile += f"  slug: writer-{rng.randint(1, 9)}\n"
+            (self.root / "content" / "authors.yaml").write_text(profile)
+        elif operation == "page":
+            # A standalone page is in every page's footer.
+            number = rng.randint(1, 3)
+            (self.root / "content" / "pages" / f"page-{number}.md").write_text(
+                f"---\ntitle: Page {number} v{rng.randint(1, 99)}\n---\nText.\n"
+            )
         elif operation == "config":
             config = self.root / "newsgen.yaml"
             text = config.read_text()
@@ -166,6 +179,8 @@ OPERATIONS = (
     "time passes",
     "template",
     "config",
+    "profile",
+    "page",
 )
 
 
