@@ -92,7 +92,9 @@ def _parser() -> argparse.ArgumentParser:
         "--jobs", type=_positive, metavar="N", help="worker processes for parsing and rendering (default: all cores)"
     )
     build_command.add_argument(
-        "--clean", action="store_true", help="ignore the build cache (.newsgen-cache/) and build everything afresh"
+        "--clean",
+        action="store_true",
+        help="ignore the build cache (.newsgen-cache/): read, parse and build everything afresh",
     )
     build_command.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors and warnings")
 
