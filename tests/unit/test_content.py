@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import random
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -9,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from newsgen.config import SiteConfig, parse_config
-from newsgen.content import decode, load_site, parse_article, parse_authors, parse_page
+from newsgen.content import decode, load_site, parse_article, parse_authors, parse_page, walk_files
 from newsgen.errors import BuildFailed, NewsgenError
 from newsgen.markup import MarkdownRenderer
 from newsgen.models import Article, Correction, LeadImage, Link, SubSection
@@ -390,3 +392,35 @@ def test_load_site_collects_articles_pages_authors_and_static_files(tmp_path: Pa
     assert [author.name for author in site.authors] == ["Sana Mirza"]
     assert sorted(copy.path for copy in site.static) == ["logo.svg", "media/a.txt"]
     assert site.warnings == ()
+
+
+def _walk_reference(folder: Path, suffix: str) -> list[Path]:
+    """The files os.walk lists, in its order, with hidden names and symlinked folders left out."""
+    found: list[Path] = []
+    for current, dirnames, filenames in os.walk(folder):
+        here = Path(current)
+        dirnames[:] = sorted(name for name in dirnames if not (here / name).is_symlink() and not name.startswith("."))
+        found += [here / name for name in sorted(filenames) if not name.startswith(".") and name.endswith(suffix)]
+    return found
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_walking_a_folder_lists_what_os_walk_lists_in_its_order(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    root = tmp_path / "site"
+    folders = [root / "content"]
+    for number in range(40):
+        parent = rng.choice(folders)
+        name = rng.choice(["a", "b", "Z", "ä", ".hidden", "2025", "10", "9", "x y"]) + str(number % 3)
+        parent.mkdir(parents=True, exist_ok=True)
+        if rng.random() < 0.3:
+            if not (parent / name).exists():
+                (parent / name).mkdir()
+                folders.append(parent / name)
+        elif not (path := parent / f"{name}{rng.choice(['.md', '.txt', ''])}").is_dir():
+            path.write_text("x")
+    (root / "content").mkdir(parents=True, exist_ok=True)
+    (root / "content" / "linked").symlink_to(folders[-1], target_is_directory=True)
+    files, warnings = walk_files(root / "content", root, ".md")
+    assert files == _walk_reference(root / "content", ".md")
+    assert warnings == [f"{root / 'content' / 'linked'}: warning: symlinked folder not followed"]
