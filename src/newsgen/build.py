@@ -52,7 +52,7 @@ from .sitemaps import (
     sitemap_files,
     sitemap_paths,
 )
-from .theme import make_environment, template_digest, theme_assets
+from .theme import make_environment, template_closure_digest, template_digest, theme_assets
 from .urls import link, output_path
 from .workers import default_jobs, parallel_map
 
@@ -333,11 +333,18 @@ def _file_sha(path: Path) -> str:
         return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
-def page_digests(prepared: Prepared, render_key: str) -> list[str]:
-    """For each page job, a digest of everything it is rendered from."""
+def page_digests(prepared: Prepared, render_key: str, every_template: str) -> list[str]:
+    """For each page job, a digest of everything it is rendered from: ``render_key`` (newsgen's code, the
+    configuration, the options), the templates its own template uses (or ``every_template``, a digest of all
+    of them, when it names one by a variable), its URL and its context."""
     fingerprints = prepared.parsed.fingerprints
+    templates = {
+        name: template_closure_digest(prepared.env, name) or every_template
+        for name in sorted({job.template for job in prepared.jobs})
+    }
     return [
-        _sha(render_key, job.template, job.url, fingerprints.context_digest(job.context).hex()) for job in prepared.jobs
+        _sha(render_key, templates[job.template], job.template, job.url, fingerprints.context_digest(job.context).hex())
+        for job in prepared.jobs
     ]
 
 
@@ -367,8 +374,8 @@ def build(
     workers = jobs or default_jobs()
     previous = BuildCache() if clean else load_cache(config.root)
     prepared = prepare(config, now=now, options=options, previous=previous, jobs=workers, progress=progress)
-    render_key = _sha(CODE_VERSION, template_digest(config.templates_dir), repr(config), repr(options))
-    digests = page_digests(prepared, render_key)
+    render_key = _sha(CODE_VERSION, repr(config), repr(options))
+    digests = page_digests(prepared, render_key, template_digest(config.templates_dir))
     paths = [output_path(job.url) for job in prepared.jobs]
     with exclusive(out) as out:  # one build at a time writes beside this output
         settle(out)  # first: an interrupted update is completed before the output is compared with the cache

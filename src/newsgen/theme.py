@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.meta
 from markupsafe import Markup, escape
 
 from .errors import SourceLocation, TemplateError
@@ -128,6 +129,37 @@ def template_digest(templates_dir: Path) -> str:
                     digest.update(f"{path.relative_to(folder).as_posix()}\0{path.stat().st_size}\0".encode())
                     digest.update(path.read_bytes())
         digest.update(b"\1")
+    return digest.hexdigest()
+
+
+def template_closure_digest(env: jinja2.Environment, name: str) -> str | None:
+    """A SHA-256 over the template ``name`` and every template it extends, includes or imports, transitively,
+    each by name and the source the environment finds for it (a missing one as missing). None when one of them
+    names a template by a variable: then any template may be used, and only ``template_digest`` covers it."""
+    assert env.loader is not None
+    sources: dict[str, str | None] = {}
+    pending = [name]
+    while pending:
+        current = pending.pop()
+        if current in sources:
+            continue
+        try:
+            source = env.loader.get_source(env, current)[0]
+        except jinja2.TemplateNotFound:
+            sources[current] = None
+            continue
+        sources[current] = source
+        try:
+            referenced = list(jinja2.meta.find_referenced_templates(env.parse(source)))
+        except jinja2.TemplateSyntaxError:
+            referenced = []  # the page using it fails with the error's place, whatever the digest
+        if None in referenced:
+            return None
+        pending += [reference for reference in referenced if reference is not None]
+    digest = hashlib.sha256()
+    for template, found in sorted(sources.items()):
+        text = "\1" if found is None else f"{len(found)}\0{found}"
+        digest.update(f"{len(template)}\0{template}\0{text}".encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 

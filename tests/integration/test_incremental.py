@@ -142,6 +142,16 @@ class Site:
         elif operation == "template":
             template = self.root / "templates" / "404.html"
             template.write_text(template.read_text() + f"<p>Sorry {rng.randint(1, 99)}.</p>\n")
+        elif operation == "partial":
+            # An override of a partial that list pages use (and its removal): the pages using it, not the others.
+            partial = self.root / "templates" / "partials" / "article_card.html"
+            if partial.exists():
+                partial.unlink()
+            else:
+                partial.parent.mkdir(exist_ok=True)
+                partial.write_text(
+                    '{% include "theme/partials/article_card.html" %}' + f"<!-- card {rng.randint(1, 99)} -->\n"
+                )
         elif operation == "profile":
             # An author's profile: a new slug moves their page (and every byline link to it), a role their feed.
             name = rng.choice(AUTHORS)
@@ -181,6 +191,7 @@ OPERATIONS = (
     "config",
     "profile",
     "page",
+    "partial",
 )
 
 
@@ -339,7 +350,7 @@ def test_an_edit_re_renders_only_the_pages_that_show_it(tmp_path: Path) -> None:
         site.add()
     out = site.root / "public"
     build(load_config(site.root), out, now=NOW, jobs=1)
-    for operation in ("title", "title", "new author", "body"):
+    for operation in ("title", "title", "new author", "body", "template", "partial", "partial"):
         before = _html(output_tree(out))
         if operation == "new author":
             path = site.pick()
@@ -351,8 +362,15 @@ def test_an_edit_re_renders_only_the_pages_that_show_it(tmp_path: Path) -> None:
         changed = {path for path in after if before.get(path) != after[path]}
         # A list shows an article's title; its page, its body: a body edit re-renders the lists holding it too
         # (an override of a list template may show bodies), though only its own page changes.
-        if operation == "body":
+        if operation == "template":
+            # Only the 404 page uses the edited 404.html (whose added text, outside any block, shows nowhere).
+            assert report.rendered == 1
+        elif operation == "body":
             assert len(changed) <= report.rendered
+        elif operation == "partial":
+            # Every page whose template includes the card (articles too, for related ones), not the others.
+            assert len(changed) <= report.rendered < report.pages
         else:
             assert report.rendered == len(changed), f"{operation}: {report.rendered} rendered, {len(changed)} changed"
-        assert 0 < report.rendered < report.pages // 4
+        if operation != "partial":  # article cards are on every list page
+            assert 0 < report.rendered < report.pages // 4

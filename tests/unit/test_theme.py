@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from newsgen.models import Article
-from newsgen.theme import body_parts, long_date, short_date, site_links
+from newsgen.theme import body_parts, long_date, make_environment, short_date, site_links, template_closure_digest
 
 
 def article(body_html: str, location: str = "") -> Article:
@@ -59,3 +59,30 @@ def test_site_links_put_body_urls_under_a_sub_path() -> None:
         '<img src="/paper/m.png" alt=""></p>'
     )
     assert body_parts(article(body), base_path="/paper/").before.startswith('<p><a href="/paper/city/">')
+
+
+def test_a_template_digest_covers_the_templates_it_uses_as_the_site_resolves_them(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+
+    def digests() -> dict[str, str | None]:
+        env = make_environment(templates, base_path="/", base_url="https://example.org/", timezone=UTC)
+        return {name: template_closure_digest(env, name) for name in ("404.html", "page.html", "dynamic.html")}
+
+    (templates / "dynamic.html").write_text(
+        '{% extends "base.html" %}{% block content %}{% include name %}{% endblock %}'
+    )
+    first = digests()
+    assert first["dynamic.html"] is None  # names a template by a variable: any template may be used
+    (templates / "404.html").write_text('{% extends "theme/404.html" %}\n')
+    overridden = digests()
+    assert overridden["404.html"] != first["404.html"]
+    assert overridden["page.html"] == first["page.html"]
+    # Both extend base.html, which the site now overrides: both change.
+    (templates / "base.html").write_text('{% extends "theme/base.html" %}{% block head %}<meta name="x">{% endblock %}')
+    based = digests()
+    assert based["404.html"] != overridden["404.html"]
+    assert based["page.html"] != overridden["page.html"]
+    # An unrelated template changes nothing.
+    (templates / "unused.html").write_text("hello")
+    assert digests() == based
