@@ -52,7 +52,7 @@ from .sitemaps import (
     sitemap_files,
     sitemap_paths,
 )
-from .theme import make_environment, template_closure_digest, template_digest, theme_assets
+from .theme import make_environment, template_closure_digests, template_digest, theme_assets
 from .urls import link, output_path
 from .workers import default_jobs, parallel_map
 
@@ -338,10 +338,8 @@ def page_digests(prepared: Prepared, render_key: str, every_template: str) -> li
     configuration, the options), the templates its own template uses (or ``every_template``, a digest of all
     of them, when it names one by a variable), its URL and its context."""
     fingerprints = prepared.parsed.fingerprints
-    templates = {
-        name: template_closure_digest(prepared.env, name) or every_template
-        for name in sorted({job.template for job in prepared.jobs})
-    }
+    used = template_closure_digests(prepared.env, sorted({job.template for job in prepared.jobs}))
+    templates = {name: digest or every_template for name, digest in used.items()}
     return [
         _sha(render_key, templates[job.template], job.template, job.url, fingerprints.context_digest(job.context).hex())
         for job in prepared.jobs

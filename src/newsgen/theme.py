@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from html.parser import HTMLParser
@@ -132,35 +133,50 @@ def template_digest(templates_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def template_closure_digest(env: jinja2.Environment, name: str) -> str | None:
-    """A SHA-256 over the template ``name`` and every template it extends, includes or imports, transitively,
-    each by name and the source the environment finds for it (a missing one as missing). None when one of them
-    names a template by a variable: then any template may be used, and only ``template_digest`` covers it."""
+def template_closure_digests(env: jinja2.Environment, names: Iterable[str]) -> dict[str, str | None]:
+    """For each template name, a SHA-256 over it and every template it extends, includes or imports,
+    transitively, each by name and the source the environment finds for it (a missing one as missing); None
+    when one of them names a template by a variable: then any template may be used, and only
+    ``template_digest`` covers it. Each template is read and parsed once."""
     assert env.loader is not None
-    sources: dict[str, str | None] = {}
-    pending = [name]
-    while pending:
-        current = pending.pop()
-        if current in sources:
+    found: dict[str, tuple[str | None, list[str | None]]] = {}
+
+    def read(name: str) -> tuple[str | None, list[str | None]]:
+        if name not in found:
+            try:
+                source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
+            except jinja2.TemplateNotFound:
+                found[name] = (None, [])
+                return found[name]
+            try:
+                referenced = list(jinja2.meta.find_referenced_templates(env.parse(source)))
+            except jinja2.TemplateSyntaxError:
+                referenced = []  # the page using it fails with the error's place, whatever the digest
+            found[name] = (source, referenced)
+        return found[name]
+
+    digests: dict[str, str | None] = {}
+    for name in names:
+        used: set[str] = set()
+        pending: list[str | None] = [name]
+        dynamic = False
+        while pending and not dynamic:
+            current = pending.pop()
+            if current is None:
+                dynamic = True
+            elif current not in used:
+                used.add(current)
+                pending += read(current)[1]
+        if dynamic:
+            digests[name] = None
             continue
-        try:
-            source = env.loader.get_source(env, current)[0]
-        except jinja2.TemplateNotFound:
-            sources[current] = None
-            continue
-        sources[current] = source
-        try:
-            referenced = list(jinja2.meta.find_referenced_templates(env.parse(source)))
-        except jinja2.TemplateSyntaxError:
-            referenced = []  # the page using it fails with the error's place, whatever the digest
-        if None in referenced:
-            return None
-        pending += [reference for reference in referenced if reference is not None]
-    digest = hashlib.sha256()
-    for template, found in sorted(sources.items()):
-        text = "\1" if found is None else f"{len(found)}\0{found}"
-        digest.update(f"{len(template)}\0{template}\0{text}".encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
+        digest = hashlib.sha256()
+        for template in sorted(used):
+            source = found[template][0]
+            text = "\1" if source is None else f"{len(source)}\0{source}"
+            digest.update(f"{len(template)}\0{template}\0{text}".encode("utf-8", "surrogatepass"))
+        digests[name] = digest.hexdigest()
+    return digests
 
 
 def theme_assets() -> dict[str, CopiedFile]:

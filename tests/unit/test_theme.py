@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from newsgen.models import Article
-from newsgen.theme import body_parts, long_date, make_environment, short_date, site_links, template_closure_digest
+from newsgen.theme import body_parts, long_date, make_environment, short_date, site_links, template_closure_digests
 
 
 def article(body_html: str, location: str = "") -> Article:
@@ -67,7 +67,7 @@ def test_a_template_digest_covers_the_templates_it_uses_as_the_site_resolves_the
 
     def digests() -> dict[str, str | None]:
         env = make_environment(templates, base_path="/", base_url="https://example.org/", timezone=UTC)
-        return {name: template_closure_digest(env, name) for name in ("404.html", "page.html", "dynamic.html")}
+        return template_closure_digests(env, ("404.html", "page.html", "dynamic.html"))
 
     (templates / "dynamic.html").write_text(
         '{% extends "base.html" %}{% block content %}{% include name %}{% endblock %}'
