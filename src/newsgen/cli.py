@@ -10,15 +10,17 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .build import BuildOptions, BuildReport, build, check, next_due
 from .config import CONFIG_FILE, SiteConfig, load_config, normalise_base_url
-from .deploy import DeployReport, deploy
 from .errors import BuildFailed, NewsgenError, SourceLocation, UsageError
 from .scaffold import init_site, new_article
-from .serve import ServeSettings, is_loopback, serve
 from .theme import THEME_DIR
+
+if TYPE_CHECKING:
+    from .deploy import DeployReport
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -153,6 +155,11 @@ def _say(line: str) -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     """``newsgen serve``: every rebuild reads the site afresh, so newsgen.yaml may change (or break) too."""
+    # Imported here, not at the top: tornado, livereload and watchfiles (and boto3 for deploy) would add about
+    # 0.2 s to the start of every `newsgen build`, which is on the path from "publish" to readers.
+    # Not a way around an import cycle: serve.py and deploy.py import nothing from cli.py.
+    from .serve import ServeSettings, is_loopback, serve
+
     site: Path = args.site
     if not (site / CONFIG_FILE).is_file():
         raise UsageError(None, f"no {CONFIG_FILE} in {site}; is it a newsgen site?")
@@ -221,6 +228,8 @@ def _deploy_summary(report: DeployReport) -> str:
 
 
 def _run_deploy(args: argparse.Namespace) -> int:
+    from .deploy import deploy  # only for this command (see _serve)
+
     config = load_config(args.site)
     if config.deploy is None:
         raise NewsgenError(

@@ -27,9 +27,8 @@ from .config import DeployConfig
 from .errors import NewsgenError, SourceLocation, UsageError
 
 # boto3 is an optional extra (pip install newsgen[deploy]): a site that never
-# deploys to S3 should not need it. cli.py imports this module whatever is
-# installed, and STYLE.md bans imports inside functions, so the import is
-# guarded here and deploy() reports how to install it when it is missing.
+# deploys to S3 should not need it, so the import is guarded here and deploy()
+# reports how to install it when it is missing.
 try:
     import boto3
     from botocore.config import Config as BotoConfig
