@@ -16,6 +16,8 @@ import lxml.html
 import markdown
 import nh3
 from lxml import etree
+from markdown import util as markdown_util
+from markdown.treeprocessors import InlineProcessor
 
 from .models import SubSection
 from .urls import slugify, split_url
@@ -186,8 +188,93 @@ def _flatten(tokens: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return flat
 
 
-def _converter() -> markdown.Markdown:
-    return markdown.Markdown(
+# What an inline pattern cannot match without, by its registered name: a text that
+# holds none of these strings is passed over without running the pattern. Most
+# text in an article holds no Markdown punctuation at all, and trying each of
+# the 15 inline and 18 smart-punctuation patterns on it is most of the inline
+# phase's cost. (A name missing here is always tried.)
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "backtick": ("`",),
+    "escape": ("\\",),
+    "footnote": ("[^",),
+    "reference": ("[",),
+    "link": ("[",),
+    "image_link": ("![",),
+    "image_reference": ("![",),
+    "short_reference": ("[",),
+    "short_image_ref": ("![",),
+    "autolink": ("<",),
+    "automail": ("<",),
+    "linebreak": ("  \n",),
+    "html": ("<",),
+    "entity": ("&",),
+    "em_strong": ("*", "_"),
+    "smarty-ellipses": ("...",),
+    "smarty-en-dashes": ("--",),
+    "smarty-em-dashes": ("---",),
+    "smarty-quotes-0": ("'",),
+    "smarty-quotes-1": ('"',),
+    "smarty-quotes-2": ("\"'",),
+    "smarty-quotes-3": ("'\"",),
+    "smarty-quotes-4": ("'\"",),
+    "smarty-quotes-5": ("\"'",),
+    "smarty-quotes-6": ("'",),
+    "smarty-quotes-7": ("'",),
+    "smarty-quotes-8": ("'",),
+    "smarty-quotes-9": ("'",),
+    "smarty-quotes-10": ("'",),
+    "smarty-quotes-11": ('"',),
+    "smarty-quotes-12": ('"',),
+    "smarty-quotes-13": ('"',),
+    "smarty-quotes-14": ('"',),
+}
+
+
+class _PrefilteredInlineProcessor(InlineProcessor):
+    """Python-Markdown's inline pass, skipping the patterns whose required text is absent.
+
+    A match only replaces text with a placeholder (which holds none of the strings
+    in ``_NEEDS``), so what a text lacks at the start it lacks throughout.
+    """
+
+    def __init__(self, md: markdown.Markdown, patterns: markdown_util.Registry[Any]) -> None:
+        super().__init__(md)
+        self.inlinePatterns = patterns
+        self._patterns = list(patterns)
+        needs: list[frozenset[str] | None] = [None] * len(self._patterns)
+        for name, strings in _NEEDS.items():
+            if name in patterns:
+                needs[patterns.get_index_for_name(name)] = frozenset(strings)
+        self._needs = needs
+        self._strings = sorted({string for strings in needs if strings for string in strings})
+        self._all_guarded = None not in needs
+
+    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
+        # InlineProcessor.__handleInline (a private method, so its loop is repeated here), with the check.
+        if isinstance(data, markdown_util.AtomicString):
+            return data
+        present = {string for string in self._strings if string in data}
+        if not present and self._all_guarded:
+            return data
+        apply = self._InlineProcessor__applyPattern  # type: ignore[attr-defined]
+        patterns, needs = self._patterns, self._needs
+        count = len(patterns)
+        start = 0
+        while patternIndex < count:
+            needed = needs[patternIndex]
+            if needed is not None and needed.isdisjoint(present):
+                patternIndex += 1
+                start = 0
+                continue
+            data, matched, start = apply(patterns[patternIndex], data, patternIndex, start)
+            if not matched:
+                patternIndex += 1
+        return data
+
+
+def converter(*, prefilter: bool = True) -> markdown.Markdown:
+    """A Markdown converter with our extensions; ``prefilter=False`` gives Python-Markdown's own inline passes."""
+    md = markdown.Markdown(
         extensions=EXTENSIONS,
         extension_configs={
             "markdown.extensions.toc": {"slugify": _heading_id, "permalink": False},
@@ -195,6 +282,12 @@ def _converter() -> markdown.Markdown:
         },
         output_format="html",
     )
+    # The inline passes' registered priorities (Python-Markdown's and the smarty extension's own).
+    for name, priority in (("inline", 20), ("smarty", 6)) if prefilter else ():
+        stock = md.treeprocessors[name]
+        assert isinstance(stock, InlineProcessor)
+        md.treeprocessors.register(_PrefilteredInlineProcessor(md, stock.inlinePatterns), name, priority)
+    return md
 
 
 class MarkdownRenderer:
@@ -203,7 +296,7 @@ class MarkdownRenderer:
     def __init__(
         self, *, embed_hosts: tuple[str, ...], trusted_html: bool, time_limit: float = TIME_LIMIT_SECONDS
     ) -> None:
-        self._markdown = _converter()
+        self._markdown = converter()
         self._embed_hosts = frozenset(embed_hosts)
         self._trusted_html = trusted_html
         self._time_limit = time_limit
@@ -217,15 +310,15 @@ class MarkdownRenderer:
             with _time_limit(self._time_limit):
                 body = self._markdown.convert(text)
         except _OutOfTime:
-            self._markdown = _converter()
+            self._markdown = converter()
             raise MarkupProblem(
                 None, f"Markdown took longer than {self._time_limit:g} s to render; split or simplify the body"
             ) from None
         except RecursionError:
-            self._markdown = _converter()
+            self._markdown = converter()
             raise MarkupProblem(None, "Markdown is nested too deeply to render; flatten lists and quotes") from None
         except Exception as exc:
-            self._markdown = _converter()
+            self._markdown = converter()
             raise MarkupProblem(None, f"Markdown could not be rendered: {type(exc).__name__}: {exc}") from None
         tokens = _flatten(getattr(self._markdown, "toc_tokens", []))
         subsections = tuple(
