@@ -7,6 +7,7 @@ document cannot blow up a build.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
 import reprlib
@@ -14,8 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
 from yaml.events import AliasEvent
 from yaml.nodes import CollectionNode, MappingNode, Node
+from yaml.resolver import Resolver
 
 from .errors import NewsgenError, SourceLocation
 
@@ -31,6 +35,11 @@ _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 # DEL, C1 controls and the two non-characters. They are dropped from all text.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Where libyaml and PyYAML read the same text differently: libyaml accepts a tab
+# between tokens or inside a plain value and a comment stuck to a block scalar's
+# '|' or '>', skips a byte order mark inside the text, and reads a bare '!' tag
+# otherwise. Such text is left to PyYAML, so a site reads the same with or without libyaml.
+_LIBYAML_DIFFERS = re.compile(r"[\t\ufeff]|[|>][-+0-9]*#|(?:^|[\s,\[{])!")
 
 
 # Bidirectional embeddings, overrides and isolates, each with the character that ends it.
@@ -90,8 +99,14 @@ def shown(value: object) -> str:
 
 
 def _expanded_size(root: Node) -> int:
-    """How many nodes ``root`` has with every alias expanded (each shared node counted once per use)."""
+    """How many nodes ``root`` has with every alias expanded (each shared node counted once per use).
+
+    A ``_Problem`` if an alias stands inside the value it names (``&a [*a]``): that value has no end.
+    """
     sizes: dict[int, int] = {}
+    # The stack holds, for every node being sized, its entry with children_done: exactly the path
+    # from the root, so meeting a node of that path again is a loop.
+    open_nodes: set[int] = set()
     pending: list[tuple[Node, bool]] = [(root, False)]
     while pending:
         node, children_done = pending.pop()
@@ -105,34 +120,59 @@ def _expanded_size(root: Node) -> int:
         )
         if children_done:
             sizes[id(node)] = 1 + sum(sizes.get(id(child), 0) for child in children)
+            open_nodes.discard(id(node))
+        elif id(node) in open_nodes:
+            raise _Problem(
+                node.start_mark.line + 1,
+                "a YAML alias stands inside the value it refers to, which would make it endless; remove the alias",
+            )
         else:
+            open_nodes.add(id(node))
             pending.append((node, True))
             pending.extend((child, False) for child in children if id(child) not in sizes)
     return sizes[id(root)]
 
 
-class _StrictLoader(yaml.SafeLoader):
+class _Strict:
+    """Composition with limits: aliases counted, nesting bounded, the expanded size checked."""
+
     line_offset = 0
     aliases_seen = 0
     depth = 0
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
-        if self.check_event(AliasEvent):
+        composer: Any = self
+        if composer.check_event(AliasEvent):
             self.aliases_seen += 1
             if self.aliases_seen > MAX_ALIASES:
-                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                mark = composer.peek_event().start_mark
                 raise _Problem(mark.line + 1, f"more than {MAX_ALIASES} YAML aliases; refusing to expand them")
         self.depth += 1
         try:
             if self.depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                mark = composer.peek_event().start_mark
                 raise _Problem(mark.line + 1, f"YAML nested more than {MAX_DEPTH} levels deep")
-            return super().compose_node(parent, index)
+            node: Node | None = super().compose_node(parent, index)  # type: ignore[misc]
+            return node
         finally:
             self.depth -= 1
 
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)  # type: ignore[misc]
+        except (yaml.YAMLError, _Problem, RecursionError):
+            raise
+        except Exception as exc:
+            # An explicit tag on a value it does not fit ("!!int" on nothing, "!!bool maybe"): PyYAML's
+            # constructors then fail with whatever Python raised, and without a place.
+            tag = node.tag.rsplit(":", 1)[-1]
+            raise _Problem(
+                node.start_mark.line + 1 + self.line_offset,
+                f"YAML cannot read {shown(node.value)} as '!!{tag}'; remove the tag or fix the value",
+            ) from exc
+
     def get_single_node(self) -> Node | None:
-        node = super().get_single_node()
+        node: Node | None = super().get_single_node()  # type: ignore[misc]
         if node is not None and _expanded_size(node) > MAX_EXPANDED_NODES:
             raise _Problem(
                 node.start_mark.line + 1,
@@ -141,23 +181,33 @@ class _StrictLoader(yaml.SafeLoader):
         return node
 
 
-_StrictLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+class _StrictLoader(_Strict, yaml.SafeLoader):
+    """Scanning and parsing in Python: the reference, and the source of every error message."""
 
 
-def _describe(value: object) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if value is None:
-        return "null"
-    if isinstance(value, int | float):
-        return "a number"
-    return type(value).__name__
+if yaml.__with_libyaml__:
+    from yaml._yaml import CParser
+
+    class _FastStrictLoader(_Strict, Composer, CParser, SafeConstructor, Resolver):
+        """Scanning and parsing by libyaml (six times faster), composing and constructing as ``_StrictLoader``.
+
+        libyaml words its syntax errors differently and may refuse a little more
+        than PyYAML does; a document it does not read is read again by
+        ``_StrictLoader``, so what is accepted and every message stay PyYAML's.
+        """
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+
+    _FAST_LOADER: type[Any] | None = _FastStrictLoader
+else:  # pragma: no cover - PyYAML built without libyaml
+    _FAST_LOADER = None
 
 
-def _construct_mapping(loader: _StrictLoader, node: MappingNode) -> YamlMap:
+def _construct_mapping(loader: Any, node: MappingNode) -> YamlMap:
     loader.flatten_mapping(node)
     result = YamlMap()
     result.line = node.start_mark.line + 1 + loader.line_offset
@@ -177,7 +227,7 @@ def _construct_mapping(loader: _StrictLoader, node: MappingNode) -> YamlMap:
     return result
 
 
-def _construct_text(loader: _StrictLoader, node: yaml.ScalarNode) -> str:
+def _construct_text(loader: Any, node: yaml.ScalarNode) -> str:
     value = loader.construct_scalar(node)
     assert isinstance(value, str)
     if match := _SURROGATE.search(value):
@@ -188,8 +238,24 @@ def _construct_text(loader: _StrictLoader, node: yaml.ScalarNode) -> str:
     return clean_field(value)
 
 
-_StrictLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-_StrictLoader.add_constructor("tag:yaml.org,2002:str", _construct_text)
+for _loader in (_StrictLoader, _FAST_LOADER or _StrictLoader):
+    # Dates stay text: no timestamp resolver.
+    _loader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    _loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+    _loader.add_constructor("tag:yaml.org,2002:str", _construct_text)
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if value is None:
+        return "null"
+    if isinstance(value, int | float):
+        return "a number"
+    return type(value).__name__
 
 
 def load_yaml(
@@ -198,12 +264,18 @@ def load_yaml(
     error: type[NewsgenError],
     *,
     line_offset: int = 0,
+    libyaml: bool = True,
 ) -> Any:
-    """Parse ``text``; a problem raises ``error`` at its line (shifted by ``line_offset``)."""
-    loader = _StrictLoader(text)
-    loader.line_offset = line_offset
+    """Parse ``text``; a problem raises ``error`` at its line (shifted by ``line_offset``).
+
+    The result and every message are PyYAML's pure-Python reader's; ``libyaml`` (when PyYAML
+    has it) only makes the reading faster, and ``libyaml=False`` reads without it."""
+    if libyaml and _FAST_LOADER is not None and not _LIBYAML_DIFFERS.search(text):
+        # Whatever libyaml cannot read (or our checks refuse) is read again in Python for the verdict and message.
+        with contextlib.suppress(Exception):
+            return _read(_FAST_LOADER, text, line_offset)
     try:
-        return loader.get_single_data()
+        return _read(_StrictLoader, text, line_offset)
     except _Problem as problem:
         raise error(SourceLocation(path, problem.line), problem.message) from None
     except yaml.MarkedYAMLError as exc:
@@ -221,6 +293,13 @@ def load_yaml(
         raise error(SourceLocation(path, line_offset + 1 or None), f"YAML does not parse: {exc}") from None
     except RecursionError:
         raise error(SourceLocation(path, line_offset + 1 or None), "YAML is nested too deeply to read") from None
+
+
+def _read(loader_type: type[Any], text: str, line_offset: int) -> Any:
+    loader = loader_type(text)
+    loader.line_offset = line_offset
+    try:
+        return loader.get_single_data()
     finally:
         loader.dispose()
 

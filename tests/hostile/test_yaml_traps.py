@@ -64,6 +64,17 @@ CASES = {
         2,
         "YAML aliases expand to more than 100,000 values",
     ),
+    "alias-inside-its-own-value": (
+        "---\ntitle: T\n" + GOOD + "tags: &t [a, [b, *t]]\n---\nBody.\n",
+        6,
+        "a YAML alias stands inside the value it refers to",
+    ),
+    "explicit-tag-that-does-not-fit": (
+        "---\ntitle: T\n" + GOOD + "featured: !!bool maybe\n---\nBody.\n",
+        6,
+        "YAML cannot read 'maybe' as '!!bool'",
+    ),
+    "explicit-tag-on-nothing": ("---\ntitle: !!int\n" + GOOD + "---\nBody.\n", 2, "YAML cannot read '' as '!!int'"),
     "deep-flow-nesting": ("---\ntitle: " + "[" * 3000 + "\n" + GOOD + "---\nBody.\n", 2, "nested more than 50 levels"),
     "deep-block-nesting": (
         "---\ntitle: T\n" + "".join("  " * i + f"k{i}:\n" for i in range(300)) + "---\nBody.\n",

@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsgen.errors import ConfigError
 from newsgen.yamlsource import FieldReader, YamlMap, closest, load_yaml
@@ -103,3 +106,34 @@ def test_unknown_keys_are_named_with_a_suggestion() -> None:
     fields = reader("titel: x\nsection: y\n")
     fields.unknown_keys(("title", "section"))
     assert [str(error) for error in fields.errors] == ["file.yaml:1: unknown key 'titel'; did you mean 'title'?"]
+
+
+# Pieces of YAML where libyaml and PyYAML's pure-Python reader are known to part ways
+# (tabs, byte order marks, bare tags, block scalar headers, line separators), and the usual syntax.
+YAML_PIECES = [
+    *["a", "b: ", "c:", " ", "  ", "\n", "- ", "[", "]", "{", "}", ", ", "'", '"', "&x ", "*x", "#", "? ", ":"],
+    *["|", ">", "|-", ">+", "|2", "\t", "---", "...", "!!str ", "!!int ", "!", "!foo ", "%YAML 1.1\n", "<<: "],
+    *["1", "2025-01-01", "yes", "null", "~", "0x1F", "1_000", ".inf", "é", "漢字", "\\u00e9", "\\", "@", "`"],
+    *["\u2028", "\u2029", "\ufeff", "\u00a0", '"\\ud800"', "key: |\n  text\n", "z: 'multi\n  line'\n"],
+]
+
+
+def outcome(text: str, *, libyaml: bool) -> tuple[str, str]:
+    try:
+        data = load_yaml(text, PATH, ConfigError, libyaml=libyaml)
+    except ConfigError as error:
+        return "error", str(error)
+    return repr(data), repr(getattr(data, "key_lines", None))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(YAML_PIECES), max_size=30).map("".join))
+def test_libyaml_reads_exactly_what_pyyaml_reads(text: str) -> None:
+    """libyaml only makes reading faster: the same values, key lines and error messages."""
+    assert yaml.__with_libyaml__, "PyYAML without libyaml: the fast path is untested"
+    assert outcome(text, libyaml=True) == outcome(text, libyaml=False)
+
+
+@pytest.mark.parametrize("text", ["a: &x [*x]", "a:\n  b: &x\n    c: [1, *x]\n", "&x {<<: *x}"])
+def test_an_alias_inside_its_own_value_is_refused(text: str) -> None:
+    assert "alias stands inside the value it refers to" in problem(text)
