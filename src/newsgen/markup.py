@@ -11,12 +11,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from xml.etree.ElementTree import Element
 
 import lxml.html
 import markdown
 import nh3
 from lxml import etree
 from markdown import util as markdown_util
+from markdown.blockprocessors import BlockProcessor
 from markdown.treeprocessors import InlineProcessor
 
 from .models import SubSection
@@ -272,6 +274,45 @@ class _PrefilteredInlineProcessor(InlineProcessor):
         return data
 
 
+# The same for block processors: what a block must hold for the processor to take it.
+# (Each one's test searches the whole block for its pattern at every line start.)
+_BLOCK_NEEDS: dict[str, tuple[str, ...]] = {
+    "table": ("|",),
+    "hashheader": ("#",),
+    "hr": ("-", "_", "*"),
+    "quote": (">",),
+    "deflist": (":",),
+    "footnote": ("[^",),
+    "abbr": ("*[",),
+    "reference": ("]:",),
+}
+
+
+class _PrefilteredBlockProcessor(BlockProcessor):
+    """A block processor that declines a block lacking every string it needs without looking further.
+
+    Declining in ``test`` is what the wrapped processor's own ``test`` or ``run``
+    does then (those whose ``test`` accepts every block give it back from ``run``).
+    """
+
+    def __init__(self, wrapped: BlockProcessor, needs: tuple[str, ...]) -> None:
+        super().__init__(wrapped.parser)
+        self._wrapped = wrapped
+        self._needs = needs
+
+    def test(self, parent: Element, block: str) -> bool:
+        return any(text in block for text in self._needs) and bool(self._wrapped.test(parent, block))
+
+    def run(self, parent: Element, blocks: list[str]) -> bool | None:
+        return self._wrapped.run(parent, blocks)
+
+
+def _replace(registry: markdown_util.Registry[Any], name: str, item: Any, priority: float) -> None:
+    place = registry.get_index_for_name(name)
+    registry.register(item, name, priority)
+    assert registry.get_index_for_name(name) == place, f"{name} moved in Python-Markdown's order"
+
+
 def converter(*, prefilter: bool = True) -> markdown.Markdown:
     """A Markdown converter with our extensions; ``prefilter=False`` gives Python-Markdown's own inline passes."""
     md = markdown.Markdown(
@@ -282,11 +323,18 @@ def converter(*, prefilter: bool = True) -> markdown.Markdown:
         },
         output_format="html",
     )
-    # The inline passes' registered priorities (Python-Markdown's and the smarty extension's own).
-    for name, priority in (("inline", 20), ("smarty", 6)) if prefilter else ():
-        stock = md.treeprocessors[name]
-        assert isinstance(stock, InlineProcessor)
-        md.treeprocessors.register(_PrefilteredInlineProcessor(md, stock.inlinePatterns), name, priority)
+    if prefilter:
+        # Each replaces the processor of its name, at its registered priority (Python-Markdown's and its
+        # extensions' own), so the order of processing is unchanged.
+        for name, priority in (("inline", 20), ("smarty", 6)):
+            stock = md.treeprocessors[name]
+            assert isinstance(stock, InlineProcessor)
+            _replace(md.treeprocessors, name, _PrefilteredInlineProcessor(md, stock.inlinePatterns), priority)
+        priorities = {"table": 75, "hashheader": 70, "hr": 50, "deflist": 25, "quote": 20, "footnote": 17}
+        priorities |= {"abbr": 16, "reference": 15}
+        for name, needs in _BLOCK_NEEDS.items():
+            blocks = md.parser.blockprocessors
+            _replace(blocks, name, _PrefilteredBlockProcessor(blocks[name], needs), priorities[name])
     return md
 
 

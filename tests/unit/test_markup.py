@@ -148,7 +148,7 @@ def test_a_heading_never_takes_an_id_the_theme_uses(renderer: MarkdownRenderer) 
     ]
 
 
-# Pieces of Markdown that touch every inline pattern and every smart-punctuation rule,
+# Pieces of Markdown that touch every block processor, inline pattern and smart-punctuation rule,
 # with the placeholder characters Python-Markdown uses inside.
 MARKDOWN_PIECES = [
     *["word", " ", "  \n", "\n", "\n\n", "\t", "s ", "é", "–", "—", "\x02", "\x03"],
@@ -156,14 +156,28 @@ MARKDOWN_PIECES = [
     *["`", "``", "\\", "\\'", '\\"', "\\-", "*", "**", "_", "__", "[", "]", "(", ")", "![", "!", "<", ">"],
     *["<b>", "</b>", "<https://x.example>", "<a@b.example>", "[x](http://y.example)", "[x]", "[x]: http://z\n"],
     *["[^1]", "[^1]: note\n", "## H\n", "- ", "1. ", "> ", "    ", "```\n", "~~~\n", "{: .c}"],
-    *["*[HTML]: Hyper Text\n", "HTML", "Term\n: def\n", "|a|b|\n|-|-|\n"],
+    *["*[HTML]: Hyper Text\n", "HTML", "Term\n: def\n", "|a|b|\n|-|-|\n", "a | b\n--|--\n", ":", "|"],
+    *[
+        "#",
+        "# ",
+        "\n\n***\n\n",
+        "- - -\n",
+        "\n\n___\n\n",
+        "\n\n> q\n\n",
+        "Title\n===\n",
+        "Title\n---\n",
+        ">",
+        "]:",
+        "[",
+        "\n    code\n",
+    ],
 ]
 
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(MARKDOWN_PIECES), max_size=40).map("".join))
-def test_prefiltered_inline_passes_give_python_markdowns_output(text: str) -> None:
-    """Skipping patterns that cannot match is only a shortcut: the HTML is byte for byte Python-Markdown's."""
+def test_prefiltered_converter_gives_python_markdowns_output(text: str) -> None:
+    """Skipping patterns and processors that cannot match is only a shortcut: the HTML is Python-Markdown's."""
     ours, stock = converter(), converter(prefilter=False)
     assert ours.convert(text) == stock.convert(text)
 
