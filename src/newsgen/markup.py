@@ -279,6 +279,7 @@ class _PrefilteredInlineProcessor(InlineProcessor):
 _BLOCK_NEEDS: dict[str, tuple[str, ...]] = {
     "table": ("|",),
     "hashheader": ("#",),
+    "setextheader": ("\n=", "\n-"),
     "hr": ("-", "_", "*"),
     "quote": (">",),
     "deflist": (":",),
@@ -330,7 +331,15 @@ def converter(*, prefilter: bool = True) -> markdown.Markdown:
             stock = md.treeprocessors[name]
             assert isinstance(stock, InlineProcessor)
             _replace(md.treeprocessors, name, _PrefilteredInlineProcessor(md, stock.inlinePatterns), priority)
-        priorities = {"table": 75, "hashheader": 70, "hr": 50, "deflist": 25, "quote": 20, "footnote": 17}
+        priorities = {
+            "table": 75,
+            "hashheader": 70,
+            "setextheader": 60,
+            "hr": 50,
+            "deflist": 25,
+            "quote": 20,
+            "footnote": 17,
+        }
         priorities |= {"abbr": 16, "reference": 15}
         for name, needs in _BLOCK_NEEDS.items():
             blocks = md.parser.blockprocessors
