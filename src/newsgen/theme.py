@@ -64,7 +64,7 @@ def body_parts(article: Article, after_paragraph: int = 3, *, base_path: str = "
     if article.location:
         dateline = f'<span class="dateline">{escape(article.location)} —</span> '
         body = body.replace("<p>", "<p>" + dateline, 1) if "<p>" in body else f"<p>{dateline}</p>" + body
-    ends = _TopLevelParagraphs.ends_in(body)
+    ends = _TopLevelParagraphs.ends_in(body, after_paragraph)
     if len(ends) < after_paragraph or not body[ends[after_paragraph - 1] :].strip():
         return BodyParts(Markup(body), Markup(""))
     cut = ends[after_paragraph - 1]
@@ -84,15 +84,23 @@ class _TopLevelParagraphs(HTMLParser):
         self.positions: list[tuple[int, int]] = []
 
     @classmethod
-    def ends_in(cls, body: str) -> list[int]:
-        """The offsets in ``body`` just after each top-level ``</p>``."""
+    def ends_in(cls, body: str, count: int) -> list[int]:
+        """The offsets in ``body`` just after its first ``count`` top-level ``</p>`` (fewer if it has fewer)."""
         parser = cls()
-        parser.feed(body)
-        parser.close()
+        # Fed up to each '</p>' in turn, so the parsing stops once enough have been found
+        # (the parser gives the same tags however its input is cut).
+        fed = 0
+        while fed < len(body) and len(parser.positions) < count:
+            found = body.find("</p>", fed)
+            end = len(body) if found == -1 else found + len("</p>")
+            parser.feed(body[fed:end])
+            fed = end
+        if fed == len(body):
+            parser.close()
         line_starts = [0]
-        for line in body.splitlines(keepends=True):
+        for line in body[:fed].splitlines(keepends=True):
             line_starts.append(line_starts[-1] + len(line))
-        return [line_starts[line - 1] + column + len("</p>") for line, column in parser.positions]
+        return [line_starts[line - 1] + column + len("</p>") for line, column in parser.positions[:count]]
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in self.VOID:

@@ -86,3 +86,11 @@ def test_a_template_digest_covers_the_templates_it_uses_as_the_site_resolves_the
     # An unrelated template changes nothing.
     (templates / "unused.html").write_text("hello")
     assert digests() == based
+
+
+def test_a_closing_p_in_a_comment_script_or_attribute_is_no_paragraph_end() -> None:
+    # Trusted HTML can hold any of these; the body is parsed only as far as the cut, like a browser would.
+    head = '<p>1</p>\n<!-- </p> -->\n<script>var a = "</p>";</script>\n<p title="</p>">2</p>\n<P>3</P>\n'
+    for tail in ("<p>4</p>", "<p>4</p><!-- unclosed", "<div><p>4</p></div>\n<p>5</p>"):
+        parts = body_parts(article(head + tail))
+        assert (parts.before, parts.after) == (head, tail)
