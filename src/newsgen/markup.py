@@ -327,7 +327,11 @@ def converter(*, prefilter: bool = True) -> markdown.Markdown:
     if prefilter:
         # Each replaces the processor of its name, at its registered priority (Python-Markdown's and its
         # extensions' own), so the order of processing is unchanged.
-        for name, priority in (("inline", 20), ("smarty", 6)):
+        # The inline shortcut replaces a private method of Python-Markdown's: where a version lacks
+        # it, the stock passes stay (slower, same output).
+        private = ("_InlineProcessor__handleInline", "_InlineProcessor__applyPattern")
+        inline = (("inline", 20), ("smarty", 6)) if all(hasattr(InlineProcessor, name) for name in private) else ()
+        for name, priority in inline:
             stock = md.treeprocessors[name]
             assert isinstance(stock, InlineProcessor)
             _replace(md.treeprocessors, name, _PrefilteredInlineProcessor(md, stock.inlinePatterns), priority)
