@@ -274,18 +274,19 @@ class _PrefilteredInlineProcessor(InlineProcessor):
         return data
 
 
-# The same for block processors: what a block must hold for the processor to take it.
+# The same for block processors, with each one's registered priority (Python-Markdown's
+# and its extensions' own): what a block must hold for the processor to take it.
 # (Each one's test searches the whole block for its pattern at every line start.)
-_BLOCK_NEEDS: dict[str, tuple[str, ...]] = {
-    "table": ("|",),
-    "hashheader": ("#",),
-    "setextheader": ("\n=", "\n-"),
-    "hr": ("-", "_", "*"),
-    "quote": (">",),
-    "deflist": (":",),
-    "footnote": ("[^",),
-    "abbr": ("*[",),
-    "reference": ("]:",),
+_BLOCK_NEEDS: dict[str, tuple[int, tuple[str, ...]]] = {
+    "table": (75, ("|",)),
+    "hashheader": (70, ("#",)),
+    "setextheader": (60, ("\n=", "\n-")),
+    "hr": (50, ("-", "_", "*")),
+    "deflist": (25, (":",)),
+    "quote": (20, (">",)),
+    "footnote": (17, ("[^",)),
+    "abbr": (16, ("*[",)),
+    "reference": (15, ("]:",)),
 }
 
 
@@ -315,7 +316,7 @@ def _replace(registry: markdown_util.Registry[Any], name: str, item: Any, priori
 
 
 def converter(*, prefilter: bool = True) -> markdown.Markdown:
-    """A Markdown converter with our extensions; ``prefilter=False`` gives Python-Markdown's own inline passes."""
+    """A Markdown converter with our extensions; ``prefilter=False`` leaves out the shortcuts (same output)."""
     md = markdown.Markdown(
         extensions=EXTENSIONS,
         extension_configs={
@@ -325,8 +326,7 @@ def converter(*, prefilter: bool = True) -> markdown.Markdown:
         output_format="html",
     )
     if prefilter:
-        # Each replaces the processor of its name, at its registered priority (Python-Markdown's and its
-        # extensions' own), so the order of processing is unchanged.
+        # Each replaces the processor of its name at its registered priority, so the order is unchanged.
         # The inline shortcut replaces a private method of Python-Markdown's: where a version lacks
         # it, the stock passes stay (slower, same output).
         private = ("_InlineProcessor__handleInline", "_InlineProcessor__applyPattern")
@@ -335,19 +335,9 @@ def converter(*, prefilter: bool = True) -> markdown.Markdown:
             stock = md.treeprocessors[name]
             assert isinstance(stock, InlineProcessor)
             _replace(md.treeprocessors, name, _PrefilteredInlineProcessor(md, stock.inlinePatterns), priority)
-        priorities = {
-            "table": 75,
-            "hashheader": 70,
-            "setextheader": 60,
-            "hr": 50,
-            "deflist": 25,
-            "quote": 20,
-            "footnote": 17,
-        }
-        priorities |= {"abbr": 16, "reference": 15}
-        for name, needs in _BLOCK_NEEDS.items():
-            blocks = md.parser.blockprocessors
-            _replace(blocks, name, _PrefilteredBlockProcessor(blocks[name], needs), priorities[name])
+        blocks = md.parser.blockprocessors
+        for name, (priority, needs) in _BLOCK_NEEDS.items():
+            _replace(blocks, name, _PrefilteredBlockProcessor(blocks[name], needs), priority)
     return md
 
 
