@@ -101,6 +101,7 @@ RESERVED_IDS = frozenset(
 )
 MAX_BRACKETS_PER_BLOCK = 500
 TIME_LIMIT_SECONDS = 10.0
+_ALARM_REPEAT = 0.05
 
 
 class MarkupProblem(Exception):
@@ -154,16 +155,21 @@ def _time_limit(seconds: float) -> Iterator[None]:
     if seconds <= 0 or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         yield
         return
+    armed = True
 
     def expire(signum: int, frame: object) -> None:
-        raise _OutOfTime
+        if armed:
+            raise _OutOfTime
 
     started = time.monotonic()
     previous_handler = signal.signal(signal.SIGALRM, expire)
-    previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    # The alarm repeats after the limit: an exception raised while Python runs a garbage-collector
+    # callback (a profiler's or a test tool's) is dropped, so a single alarm can be lost.
+    previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds, _ALARM_REPEAT)
     try:
         yield
     finally:
+        armed = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous_handler)
         if previous_delay > 0:

@@ -6,6 +6,7 @@ structural limits before rendering, the time limit during it).
 
 from __future__ import annotations
 
+import gc
 import pickle
 import signal
 import time
@@ -106,3 +107,26 @@ def test_converter_crash_is_an_error_naming_the_file(tmp_path: Path) -> None:
 def test_a_markup_problem_survives_a_worker_process() -> None:
     problem = pickle.loads(pickle.dumps(MarkupProblem(3, "too deep")))
     assert (problem.line, problem.message) == (3, "too deep")
+
+
+def test_time_limit_holds_when_its_alarm_lands_in_a_garbage_collector_callback() -> None:
+    # Python drops an exception raised inside a gc callback (profilers and test tools install them).
+    # The first collection during rendering runs a callback that lasts past the limit, so the first
+    # alarm lands in it; the alarm repeats, so the limit still stops the body.
+    started: list[float] = []
+
+    def slow_callback(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and len(started) == 1:
+            started.append(time.perf_counter())
+            while time.perf_counter() < started[0] + 0.45:
+                pass
+
+    gc.callbacks.append(slow_callback)
+    try:
+        renderer = MarkdownRenderer(embed_hosts=(), trusted_html=False, time_limit=0.3)
+        started.append(time.perf_counter())
+        with pytest.raises(MarkupProblem, match=r"took longer than 0.3 s"):
+            renderer.render("A short paragraph.\n\n" * 40_000)
+    finally:
+        gc.callbacks.remove(slow_callback)
+    assert len(started) == 2, "no garbage collection ran during rendering"
