@@ -165,10 +165,10 @@ def _serve(args: argparse.Namespace) -> int:
         raise UsageError(None, f"no {CONFIG_FILE} in {site}; is it a newsgen site?")
     options = BuildOptions(drafts=args.drafts, future=args.future, preview=True)
 
-    def rebuild(out: Path, base_url: str) -> list[str]:
+    def rebuild(out: Path, base_url: str, served_there: bool) -> list[str]:
         config = replace(load_config(site), base_url=base_url)
-        # serve copies each finished build to serve it, so its own build folder needs no spare tree.
-        report = build(config, out, now=build_time(), options=options, spare=False)
+        # Served where it is built, the output must be swapped in whole (the spare tree); copied to be served, not.
+        report = build(config, out, now=build_time(), options=options, spare=served_there)
         return [*report.warnings, *_summary(report, out)]
 
     watch = [site / CONFIG_FILE, site / "content", site / "templates", site / "static"]
@@ -187,6 +187,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         base_url=_base_url_option(args),
         open_browser=args.open,
+        swaps_whole=True,
     )
     serve(settings, rebuild, _say)
     return EXIT_OK

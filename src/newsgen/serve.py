@@ -3,15 +3,22 @@
 Given a ``rebuild`` callable, this module knows nothing of the pipeline: it
 watches the site's folders (watchfiles), coalesces a burst of saves into one
 rebuild (run in the main thread; the server has a thread of its own), builds
-into a temporary folder of its own,
-serves a hard-link snapshot of the last complete build (switched whole), and
-sends livereload's reload message to the open pages (livereload's socket
-handler, protocol and client script). A failed rebuild keeps the last good
-site and shows the errors over every page.
+into a temporary folder of its own, serves the last complete build, and sends
+livereload's reload message to the open pages (livereload's socket handler,
+protocol and client script). A failed rebuild keeps the last good site and
+shows the errors over every page.
+
+Where the rebuild swaps each finished build in whole (newsgen's build with a
+spare tree, on a system that can exchange two folders in one step: Linux), the
+build folder is served as it is: it holds one complete build at every instant.
+Each response reads one open file, so a build swapped in during a request
+cannot give it the size of one file and the bytes of another. Elsewhere every
+build is copied (hard links) into a snapshot, switched whole, that is served.
 
 Every request must name a loopback host, or the host the server was bound to
 (DNS rebinding); the reload socket refuses foreign origins; and files are
-served only from inside the build folder, symlinks resolved.
+served only from inside the build folder, symlinks resolved (and, served
+directly, the file opened is checked to be one of this server's own).
 
 livereload's own ``Server`` and ``Watcher`` are not used, for what reading
 their source and running them showed: ``Server`` registers its handlers with
@@ -29,11 +36,13 @@ import contextlib
 import html
 import ipaddress
 import json
+import mimetypes
 import os
 import queue
 import re
 import shutil
 import signal
+import stat
 import tempfile
 import threading
 import traceback
@@ -41,6 +50,7 @@ import webbrowser
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -52,9 +62,12 @@ from tornado.netutil import bind_sockets
 from watchfiles import Change, DefaultFilter, awatch
 
 from .errors import BuildFailed, NewsgenError, UsageError
+from .output import exchange
 
-# Builds the whole site into the folder given, with the base URL given; returns lines to show.
-Rebuild = Callable[[Path, str], Sequence[str]]
+# Builds the whole site into the folder given, with the base URL given; returns lines to show. The flag: the
+# folder is served as it is, so each finished build must replace it whole, in one step; else the folder may
+# change in place during a build (it is copied to be served).
+Rebuild = Callable[[Path, str, bool], Sequence[str]]
 Say = Callable[[str], None]
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -78,6 +91,9 @@ class ServeSettings:
     base_url: str | None = None  # None: the local address, so that every link stays on this server
     open_browser: bool = False
     quiet_seconds: float = QUIET_SECONDS
+    # The rebuild, given True, replaces its folder whole in one step wherever output.exchange can swap two
+    # folders (newsgen's build with a spare tree): there, the build folder is served with no copy.
+    swaps_whole: bool = False
 
 
 def is_loopback(host: str) -> bool:
@@ -185,12 +201,21 @@ class Preview:
     """The live state of one server: the folder served, the last errors, the open pages, the pending rebuild."""
 
     def __init__(
-        self, settings: ServeSettings, jobs: Jobs, say: Say, workdir: Path, policy: HostPolicy, base_url: str
+        self,
+        settings: ServeSettings,
+        jobs: Jobs,
+        say: Say,
+        workdir: Path,
+        policy: HostPolicy,
+        base_url: str,
+        *,
+        direct: bool,
     ) -> None:
         self.settings = settings
         self.jobs = jobs
         self.say = say
         self.workdir = workdir
+        self.direct = direct  # the build folder is served as it is, with no snapshots
         self.policy = policy
         self.base_url = base_url
         self.base_path = urlsplit(base_url).path or "/"
@@ -237,8 +262,11 @@ class Preview:
         return str(Path(path).relative_to(here)) if Path(path).is_relative_to(here) else path
 
     async def build_once(self) -> None:
-        self.snapshots += 1
-        served = self.workdir / f"served-{self.snapshots}"
+        if self.direct:
+            served = self.workdir / BUILD_FOLDER
+        else:
+            self.snapshots += 1
+            served = self.workdir / f"served-{self.snapshots}"
         loop = asyncio.get_running_loop()
         try:
             done: Future[Sequence[str]] = Future()
@@ -255,10 +283,11 @@ class Preview:
             previous, self.root, self.errors = self.root, served, ()
             for line in lines:
                 self.say(line)
-            # The copy served before stays for the requests still reading it; older ones go, in the
-            # background: deleting thousands of files can take longer than the build.
-            stale = [old for old in self.workdir.glob("served-*") if old not in (previous, served)]
-            loop.run_in_executor(None, _remove, stale)
+            if not self.direct:
+                # The copy served before stays for the requests still reading it; older ones go, in the
+                # background: deleting thousands of files can take longer than the build.
+                stale = [old for old in self.workdir.glob("served-*") if old not in (previous, served)]
+                loop.run_in_executor(None, _remove, stale)
         self.first_build.set()
         self.reload_pages()
 
@@ -281,7 +310,8 @@ class Preview:
 
 @dataclass(frozen=True, slots=True)
 class BuildJob:
-    """A rebuild asked of the main thread: build, snapshot the result into ``served``, answer through ``done``."""
+    """A rebuild asked of the main thread: build, make ``served`` the result (the build folder itself, or a
+    snapshot of it), answer through ``done``."""
 
     served: Path
     base_url: str
@@ -289,13 +319,47 @@ class BuildJob:
 
 
 Jobs = queue.Queue[BuildJob | None]  # None: the server has stopped
+BUILD_FOLDER = "build"
 
 
-def build_and_snapshot(rebuild: Rebuild, workdir: Path, job: BuildJob) -> Sequence[str]:
-    """Build into one folder (so that a build may reuse the last one), then copy the result to serve."""
-    lines = rebuild(workdir / "build", job.base_url)
-    snapshot(workdir / "build", job.served)
+def build_to_serve(rebuild: Rebuild, workdir: Path, job: BuildJob) -> Sequence[str]:
+    """Build into one folder (so that a build may reuse the last one); copy the result unless it is served there."""
+    build = workdir / BUILD_FOLDER
+    direct = job.served == build
+    lines = rebuild(build, job.base_url, direct)
+    if not direct:
+        snapshot(build, job.served)
     return lines
+
+
+def can_serve_directly(workdir: Path) -> bool:
+    """Whether a folder in ``workdir`` can be served while builds are swapped into it: the system exchanges two
+    folders there in one step, and tells where an open file is (``/proc/self/fd``)."""
+    first, second = workdir / "probe-1", workdir / "probe-2"
+    try:
+        first.mkdir()
+        second.mkdir()
+        (first / "1").mkdir()
+        if not exchange(first, second):
+            return False
+        descriptor = os.open(second / "1", os.O_RDONLY)
+        try:
+            return _opened_path(descriptor) == str(second / "1")
+        finally:
+            os.close(descriptor)
+    except OSError:
+        return False
+    finally:
+        shutil.rmtree(first, ignore_errors=True)
+        shutil.rmtree(second, ignore_errors=True)
+
+
+def _opened_path(descriptor: int) -> str | None:
+    """Where the file open as ``descriptor`` is now (Linux), or None where the system does not say."""
+    try:
+        return os.readlink(f"/proc/self/fd/{descriptor}")
+    except OSError:
+        return None
 
 
 def snapshot(build: Path, target: Path) -> None:
@@ -371,11 +435,22 @@ class ReloadScript(LiveReloadJSHandler):
         _refuse_foreign_host(self, self.preview.policy)
 
 
+@dataclass(frozen=True, slots=True)
+class OpenFile:
+    """The file a response reads, open from the moment its path is checked: ``info`` is its ``fstat``."""
+
+    descriptor: int
+    info: os.stat_result
+    name: str  # the path it was opened by, for its type
+
+
 class SiteFiles(web.StaticFileHandler):
-    """The last complete build, read through Tornado's checks and a realpath check of our own."""
+    """The last complete build, read through Tornado's checks and a realpath check of our own; served directly,
+    each response reads the one file opened when its path was checked."""
 
     def initialize(self, preview: Preview) -> None:  # type: ignore[override]
         self.preview = preview
+        self.opened: OpenFile | None = None
         super().initialize(path=str(preview.workdir), default_filename="index.html")
 
     async def prepare(self) -> None:
@@ -397,9 +472,55 @@ class SiteFiles(web.StaticFileHandler):
         # before Tornado's, which would otherwise answer a folder linked from outside with a redirect.
         self._refuse_outside(root, absolute_path)
         validated = super().validate_absolute_path(root, absolute_path)
-        if validated is not None:
-            self._refuse_outside(root, validated)  # the folder's index.html may be a link of its own
-        return validated
+        if validated is None:
+            return None
+        self._refuse_outside(root, validated)  # the folder's index.html may be a link of its own
+        return self._open(validated) if self.preview.direct else validated
+
+    def _open(self, path: str) -> str:
+        """Open the file now and return a path to this open file: a build swapped in before Tornado reads it
+        must not give the response the size of one file and the bytes of another (or another build's file)."""
+        try:
+            descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            raise web.HTTPError(404) from None
+        self.opened = OpenFile(descriptor, os.fstat(descriptor), path)
+        # Checked on the file opened: the folder served may have been exchanged since the checks above. It is in
+        # this server's folder (the build served, or the spare tree beside it that the old build became).
+        where = _opened_path(descriptor)
+        if where is None or not where.startswith(f"{self.preview.workdir}{os.sep}"):
+            raise web.HTTPError(403, "%s is outside the site", self.path)
+        if not stat.S_ISREG(self.opened.info.st_mode):
+            raise web.HTTPError(403, "%s is not a file", self.path)
+        return f"/proc/self/fd/{descriptor}"
+
+    def get_content_size(self) -> int:
+        return self.opened.info.st_size if self.opened else super().get_content_size()
+
+    def get_modified_time(self) -> datetime | None:
+        if self.opened is None:
+            return super().get_modified_time()
+        return datetime.fromtimestamp(int(self.opened.info.st_mtime), UTC)
+
+    def get_content_type(self) -> str:
+        if self.opened is None:
+            return super().get_content_type()
+        kind, encoding = mimetypes.guess_type(self.opened.name)
+        if encoding == "gzip":
+            return "application/gzip"
+        return kind if kind and encoding is None else "application/octet-stream"
+
+    def on_finish(self) -> None:
+        self._close()
+
+    def on_connection_close(self) -> None:
+        self._close()
+        super().on_connection_close()
+
+    def _close(self) -> None:
+        if self.opened is not None:
+            os.close(self.opened.descriptor)
+            self.opened = None
 
     def _refuse_outside(self, root: str, path: str) -> None:
         if not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root)):
@@ -539,11 +660,15 @@ async def _run(settings: ServeSettings, jobs: Jobs, say: Say, workdir: Path, sto
     port = sockets[0].getsockname()[1]
     local = _local_url(settings.host, port)
     base_url = settings.base_url or local
-    preview = Preview(settings, jobs, say, workdir, HostPolicy.for_bound(settings.host, port), base_url)
+    direct = settings.swaps_whole and can_serve_directly(workdir)
+    policy = HostPolicy.for_bound(settings.host, port)
+    preview = Preview(settings, jobs, say, workdir, policy, base_url, direct=direct)
     url = local.rstrip("/") + preview.base_path
     server = HTTPServer(make_app(preview))
     server.add_sockets(sockets)
     say(f"serving {url} (Ctrl-C stops; builds go to {workdir})")
+    if settings.swaps_whole and not direct:
+        say("this system cannot swap a build in whole there: each build is copied (hard links) to be served")
 
     loop = asyncio.get_running_loop()
     tasks = [asyncio.create_task(preview.keep_building()), asyncio.create_task(watch_site(preview))]
@@ -567,7 +692,8 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def serve(settings: ServeSettings, rebuild: Rebuild, say: Say) -> None:
-    """Build, serve, watch and rebuild until interrupted; the build folders are removed at the end.
+    """Build, serve, watch and rebuild until interrupted; the work folder (builds, snapshots, the build's spare
+    tree beside it) is removed at the end.
 
     The server runs in a thread of its own and the builds in the calling (main) thread, as in
     ``newsgen build``: a build's use of signals (a time limit on rendering a body) works the same.
@@ -597,7 +723,7 @@ def serve(settings: ServeSettings, rebuild: Rebuild, say: Say) -> None:
         while (job := jobs.get()) is not None:
             if job.done.set_running_or_notify_cancel():
                 try:
-                    job.done.set_result(build_and_snapshot(rebuild, workdir, job))
+                    job.done.set_result(build_to_serve(rebuild, workdir, job))
                 except Exception as exc:  # reported by the server, which keeps the last good build
                     job.done.set_exception(exc)
     except KeyboardInterrupt:

@@ -136,8 +136,12 @@ def test_a_site_broken_from_the_start_is_shown_then_served_when_fixed(site: Path
 
 
 @pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT])
-def test_a_signal_stops_the_server_and_removes_its_builds(server: Server, signal_number: int) -> None:
-    assert (server.builds / "served-1/index.html").is_file()
+def test_a_signal_stops_the_server_and_removes_its_builds(server: Server, site: Path, signal_number: int) -> None:
+    with server.reload_socket() as reload_socket:
+        (site / "content/articles/bridge.md").write_text(article("Bridge reopens before the stop"))
+        wait_for_reload(reload_socket)
+    assert (server.builds / "build/index.html").is_file()
+    assert (server.builds / ".build.newsgen-spare/tree/index.html").is_file()  # the update's spare tree
     os.kill(server.process.pid, signal_number)
     assert server.process.wait(timeout=15) == 0
     assert not server.builds.exists()
@@ -202,7 +206,7 @@ from newsgen.serve import ServeSettings, serve
 
 site = Path(sys.argv[1])
 
-def rebuild(out, base_url):
+def rebuild(out, base_url, served_there):
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     version = (site / "version.txt").read_text().strip()
