@@ -6,7 +6,8 @@
 Each site is copied to a temporary folder and served by a real ``python -m newsgen serve`` on a free port;
 a client connects to the reload socket as livereload.js does, then an article is saved (a paragraph
 appended) and the clock runs until the reload message arrives: the watcher's latency, the 200 ms in which
-a burst of saves is gathered, the rebuild, the snapshot of the build, and the signal. The generated site
+a burst of saves is gathered, the rebuild (swapped in whole and served where it is; copied into a snapshot
+first where the system cannot swap folders), and the signal. The generated site
 comes from benchmarks/corpus.py when it is there, else from the small generator below.
 """
 
