@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import errno
 import json
+import os
+import re
 import socket
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -196,3 +199,34 @@ def test_only_the_loopback_address_is_bound_by_default(served: Server) -> None:
                     listening.append(local.rsplit(":", 1)[0])
     if Path("/proc/net/tcp").exists():
         assert listening == ["0100007F"]  # 127.0.0.1, and nothing else
+
+
+def test_files_are_served_with_their_type_length_and_ranges(served: Server) -> None:
+    front = served.get("/")
+    stylesheet = next(href for href in re.findall(r'href="([^"]+\.css)"', front.body))
+    css = served.get(urlsplit(stylesheet).path)
+    assert css.status == 200
+    assert css.headers["Content-Type"].startswith("text/css")
+    assert int(css.headers["Content-Length"]) == len(css.body.encode()) > 0
+    assert served.get("/robots-note.txt").headers["Content-Type"].startswith("text/plain")
+    part = served.get("/robots-note.txt", headers={"Range": "bytes=0-5"})
+    assert (part.status, part.body) == (206, "static")
+
+
+def test_no_file_stays_open_after_its_response(served: Server) -> None:
+    """Served directly, each response holds its file open from the path check to the end: closed after."""
+    descriptors = Path(f"/proc/{served.process.pid}/fd")
+    if not descriptors.is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail("no /proc to count the server's open files")
+        pytest.skip("no /proc to count the server's open files")
+
+    def open_files() -> int:
+        return len(list(descriptors.iterdir()))
+
+    served.get(BRIDGE_URL)
+    before = open_files()
+    for _ in range(40):
+        for path in (BRIDGE_URL, "/robots-note.txt", "/no/such/page/", "/leak.txt", "/news"):
+            served.get(path)
+    assert open_files() <= before + 5
