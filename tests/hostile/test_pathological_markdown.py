@@ -71,6 +71,9 @@ def test_size_bound_counts_the_whole_file(tmp_path: Path) -> None:
     assert build(root).code == 0
 
 
+# The alarm may land in a garbage-collector callback (hypothesis installs one), where Python drops the
+# exception and pytest reports it; the limit still holds (see the test below).
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_time_limit_stops_a_slow_body_and_the_renderer_keeps_working() -> None:
     # Tens of thousands of paragraphs: Python-Markdown's inline pass is quadratic in them.
     renderer = MarkdownRenderer(embed_hosts=(), trusted_html=False, time_limit=0.3)
