@@ -33,6 +33,21 @@ def reference(articles: tuple[Article, ...], by_tag: dict[str, list[Article]]) -
     return related
 
 
+def story(number: int, published: datetime, tags: tuple[str, ...]) -> Article:
+    return Article(
+        source=Path(f"a{number}.md"),
+        title=f"A{number}",
+        published=published,
+        byline=("Staff",),
+        section="news",
+        slug=f"a{number}",
+        url=f"/news/a{number:04d}/",
+        body_html="",
+        summary="",
+        tags=tags,
+    )
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_fast_related_matches_the_definition(seed: int) -> None:
     rng = random.Random(seed)
@@ -40,18 +55,11 @@ def test_fast_related_matches_the_definition(seed: int) -> None:
     tags = [f"Tag {number}" for number in range(rng.choice((3, 12, 40)))]
     count = rng.choice((5, 60, 450))
     articles = newest_first(
-        Article(
-            source=Path(f"a{number}.md"),
-            title=f"A{number}",
+        story(
+            number,
             # few distinct times, so that ties on the date are common and the URL decides
-            published=start + timedelta(hours=rng.randint(0, count // 3)),
-            byline=("Staff",),
-            section="news",
-            slug=f"a{number}",
-            url=f"/news/a{number:04d}/",
-            body_html="",
-            summary="",
-            tags=tuple(rng.sample(tags, rng.randint(0, min(5, len(tags))))),
+            start + timedelta(hours=rng.randint(0, count // 3)),
+            tuple(rng.sample(tags, rng.randint(0, min(5, len(tags))))),
         )
         for number in range(count)
     )
@@ -67,18 +75,7 @@ def test_a_remembered_ranking_is_reused_only_for_the_same_inputs() -> None:
     rng = random.Random(99)
 
     def article(number: int, tags: tuple[str, ...], hours: int = 0) -> Article:
-        return Article(
-            source=Path(f"a{number}.md"),
-            title=f"A{number}",
-            published=start + timedelta(hours=number + hours),
-            byline=("Staff",),
-            section="news",
-            slug=f"a{number}",
-            url=f"/news/a{number:04d}/",
-            body_html="",
-            summary="",
-            tags=tags,
-        )
+        return story(number, start + timedelta(hours=number + hours), tags)
 
     tags = [f"Tag {number}" for number in range(6)]
     articles = [article(number, tuple(rng.sample(tags, 3))) for number in range(40)]
