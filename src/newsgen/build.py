@@ -22,7 +22,7 @@ from .cache import CODE_VERSION, BuildCache, load_cache, save_cache
 from .config import SiteConfig
 from .content import Signature, SiteSources, assemble, parse_outcome, parse_settings, read_site, source_text
 from .errors import BuildFailed, NewsgenError
-from .feeds import atom_feed, atom_feeds, site_feeds
+from .feeds import atom_feed, site_feeds
 from .fingerprint import Fingerprints
 from .index import SiteIndex, index_site
 from .links import broken_links
@@ -47,7 +47,6 @@ from .sitemaps import (
     news_articles,
     news_sitemap,
     robots_txt,
-    site_maps,
     sitemap_entries,
     sitemap_files,
     sitemap_paths,
@@ -247,13 +246,8 @@ def generate(config: SiteConfig, *, now: datetime, options: BuildOptions) -> Gen
     return Generated(prepared.index, [*pages, *files], prepared.copies, prepared.warnings)
 
 
-def news_outputs(index: SiteIndex, config: SiteConfig, now: datetime) -> list[OutputFile]:
-    """The files for machines: Atom feeds, sitemaps, robots.txt and ads.txt."""
-    return [*atom_feeds(index, config, now), *site_maps(index, config, now)]
-
-
 def news_recipes(index: SiteIndex, config: SiteConfig, now: datetime, fingerprints: Fingerprints) -> list[Recipe]:
-    """``news_outputs`` as recipes. Each digest covers the configuration, newsgen's code and the values the
+    """The files for machines (Atom feeds, sitemaps, robots.txt, ads.txt) as recipes. Each digest covers the configuration, newsgen's code and the values the
     files are made from: each entry's article (its source and parse settings), the author URLs its bylines
     name, the sitemap's URLs and dates."""
     settings = _sha(CODE_VERSION, repr(config))

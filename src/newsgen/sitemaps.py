@@ -150,14 +150,3 @@ def ads_txt(records: Sequence[str]) -> OutputFile | None:
     if not lines:
         return None
     return OutputFile("ads.txt", ("\n".join(lines) + "\n").encode("utf-8"))
-
-
-def site_maps(index: SiteIndex, config: SiteConfig, now: datetime) -> list[OutputFile]:
-    """sitemap.xml (or an index and its parts), news-sitemap.xml, robots.txt and ads.txt as configured."""
-    files = sitemap_files(sitemap_entries(index, config), config.base_url)
-    files.append(news_sitemap(index, config, now))
-    if config.robots_txt:
-        files.append(robots_txt(config.base_url))
-    if ads := ads_txt(config.ads.ads_txt):
-        files.append(ads)
-    return files
