@@ -6,13 +6,12 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ import yaml
 from newsgen.cli import main
 from newsgen.scaffold import STARTER
 
-from .support import REPO, copy_demo
+from .support import REPO, copy_demo, serving
 
 TEMPLATE = STARTER / "github" / "workflows" / "publish.yml"
 DEMO_WORKFLOW = REPO / ".github" / "workflows" / "publish.yml"
@@ -109,16 +108,8 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 @contextmanager
 def static_server(folder: Path) -> Iterator[str]:
     """``folder`` over HTTP on 127.0.0.1, as GitHub Pages would serve the deployed site."""
-    handler = partial(_QuietHandler, directory=str(folder))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(partial(_QuietHandler, directory=str(folder))) as url:
+        yield url
 
 
 def decide(tmp_path: Path, event: str, site_url: str) -> tuple[str, str]:
