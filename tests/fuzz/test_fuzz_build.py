@@ -98,6 +98,19 @@ def assert_errors_are_located(stderr: str) -> None:
         assert LINE.match(line), f"error without file and line: {line!r}"
 
 
+def built(root: Path, *options: str) -> Path | None:
+    """Build ``root`` into ``root/public``: its path when the build succeeds; otherwise None, once the build
+    is shown to have failed as it should (exit 1, every error with its file and line)."""
+    out = root / "public"
+    result = run("build", str(root), "--out", str(out), *options)
+    event("built" if result.code == 0 else "reported errors")
+    if result.code == 0:
+        return out
+    assert result.code == 1, result.stderr
+    assert_errors_are_located(result.stderr)
+    return None
+
+
 def theme_scripts(out: Path) -> set[str]:
     """Inline scripts every page of the built-in theme carries (the dark-mode boot script)."""
     return {
@@ -188,13 +201,9 @@ def test_arbitrary_front_matter_values(
         ),
     }
     with fresh_site(files) as root:
-        result = run("build", str(root), "--out", str(root / "public"))
-        event("built" if result.code == 0 else "reported errors")
-        if result.code != 0:
-            assert result.code == 1
-            assert_errors_are_located(result.stderr)
+        out = built(root)
+        if out is None:
             return
-        out = root / "public"
         # The title as the file says it: control characters are dropped from a file before YAML reads it, so a
         # C1 line break (U+0085) that PyYAML's dumper wrote into a quoted scalar joins the lines, not folds them.
         written = expected(yaml.safe_load(clean_text(dumped))["title"])
@@ -219,13 +228,9 @@ MARKDOWN = st.lists(
 def test_arbitrary_markdown_bodies(body: str) -> None:
     text = "---\ntitle: Fuzzed body\ndate: 2026-01-05\nbyline: A\nsection: news\n---\n" + body
     with fresh_site({"content/articles/body.md": text}) as root:
-        result = run("build", str(root), "--out", str(root / "public"))
-        event("built" if result.code == 0 else "reported errors")
-        if result.code != 0:
-            assert result.code == 1
-            assert_errors_are_located(result.stderr)
-            return
-        assert_output_is_safe(root / "public", {"title": "Fuzzed body"})
+        out = built(root)
+        if out is not None:
+            assert_output_is_safe(out, {"title": "Fuzzed body"})
 
 
 YAML_LINES = st.lists(
@@ -269,11 +274,7 @@ YAML_LINES = st.lists(
 def test_arbitrary_front_matter_text_never_gives_a_traceback(block: str, closed: bool) -> None:
     text = "---\n" + block + ("\n---\nBody.\n" if closed else "\nBody.\n")
     with fresh_site({"content/articles/raw.md": text}) as root:
-        result = run("build", str(root), "--out", str(root / "public"))
-        event("built" if result.code == 0 else "reported errors")
-        if result.code != 0:
-            assert result.code == 1, result.stderr
-            assert_errors_are_located(result.stderr)
+        built(root)
 
 
 DATES = st.one_of(
@@ -297,13 +298,9 @@ def test_arbitrary_dates_never_give_a_traceback(published: object, updated: obje
     }
     text = "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---\nBody.\n"
     with fresh_site({"content/articles/dated.md": text}) as root:
-        result = run("build", str(root), "--out", str(root / "public"), "--future")
-        event("built" if result.code == 0 else "reported errors")
-        if result.code != 0:
-            assert result.code == 1, result.stderr
-            assert_errors_are_located(result.stderr)
-        else:
-            assert_output_is_safe(root / "public", {"title": "Dated"})
+        out = built(root, "--future")
+        if out is not None:
+            assert_output_is_safe(out, {"title": "Dated"})
 
 
 URL_PARTS = st.sampled_from(
@@ -358,13 +355,9 @@ def test_arbitrary_urls_are_refused_or_stay_on_safe_schemes(url: str, place: str
         "content/authors.yaml": yaml.safe_dump(authors, allow_unicode=True),
     }
     with fresh_site(files) as root:
-        result = run("build", str(root), "--out", str(root / "public"))
-        event("built" if result.code == 0 else "reported errors")
-        if result.code != 0:
-            assert result.code == 1, result.stderr
-            assert_errors_are_located(result.stderr)
+        out = built(root)
+        if out is None:
             return
-        out = root / "public"
         assert_output_is_safe(out, {"title": "T"})
         for page in (out / "news/2026/01/05/urls/index.html", out / "authors/sana-mirza/index.html"):
             found = scan(page.read_text(encoding="utf-8"))
