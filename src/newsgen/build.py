@@ -20,7 +20,17 @@ import jinja2
 
 from .cache import CODE_VERSION, BuildCache, load_cache, save_cache
 from .config import SiteConfig
-from .content import Signature, SiteSources, assemble, parse_outcome, parse_settings, read_site, source_text
+from .content import (
+    Signature,
+    SiteSources,
+    SourceFile,
+    assemble,
+    parse_outcome,
+    parse_settings,
+    read_site,
+    read_source,
+    source_text,
+)
 from .errors import BuildFailed, NewsgenError
 from .feeds import atom_feed, site_feeds
 from .fingerprint import Fingerprints
@@ -155,40 +165,48 @@ def read(config: SiteConfig, previous: BuildCache) -> SiteSources:
 def parse(
     config: SiteConfig, sources: SiteSources, previous: BuildCache, *, jobs: int, progress: Progress | None
 ) -> Parsed:
-    """Every content file as a model: from the cache when its bytes are unchanged, else parsed in the workers."""
+    """Every content file as a model: from the cache when its bytes are unchanged, else parsed in the workers
+    (which read the files they are given: the files' bytes never pass through this process)."""
     key = parse_key(config)
     remembered = previous.parsed if previous.parse_key == key else {}
-    outcomes: list[Outcome | None] = [None] * len(sources.files)
-    todo: list[int] = []
-    for number, source in enumerate(sources.files):
+    renderer = MarkdownRenderer(embed_hosts=config.embed_hosts, trusted_html=config.trusted_html)
+
+    def cached(source: SourceFile) -> tuple[str, Article | Page] | None:
         hit = remembered.get(str(source.path))
-        if hit is not None and hit[0] == source.digest and source.error is None:
-            outcomes[number] = hit[1]
-        else:
-            todo.append(number)
-    if todo:
-        renderer = MarkdownRenderer(embed_hosts=config.embed_hosts, trusted_html=config.trusted_html)
-        fresh = parallel_map(
-            lambda number: parse_outcome(sources.files[number], config, renderer),
+        return hit if hit is not None and source.error is None and source.digest == hit[0] else None
+
+    def model(source: SourceFile) -> tuple[str, Outcome, bool]:
+        """The file's digest, its model or errors, and whether it had to be parsed (not found in the cache)."""
+        source = read_source(source)
+        hit = cached(source)  # read again because its signature changed, but perhaps the same bytes
+        return (hit[0], hit[1], False) if hit else (source.digest, parse_outcome(source, config, renderer), True)
+
+    todo = [source for source in sources.files if cached(source) is None]
+    fresh = iter(
+        parallel_map(
+            model,
             todo,
             jobs=jobs,
             progress=(lambda done, total: progress("parse", done, total)) if progress else None,
         )
-        for number, outcome in zip(todo, fresh, strict=True):
-            outcomes[number] = outcome
-    complete = [outcome for outcome in outcomes if outcome is not None]
+    )
+    outcomes: list[Outcome] = []
     models: dict[str, tuple[str, Article | Page]] = {}
     signatures: dict[str, tuple[Signature, str]] = {}
     known: dict[int, tuple[object, bytes]] = {}
-    for source, outcome in zip(sources.files, complete, strict=True):
+    count = 0
+    for source in sources.files:
+        hit = cached(source)
+        digest, outcome, parsed = (hit[0], hit[1], False) if hit else next(fresh)
+        count += parsed
+        outcomes.append(outcome)
         if isinstance(outcome, Article | Page):
-            digest = source.digest
             models[str(source.path)] = (digest, outcome)
             if source.signature is not None:
                 signatures[str(source.path)] = (source.signature, digest)
             # A model is a pure function of its file's path and bytes and the parse settings.
             known[id(outcome)] = (outcome, hashlib.sha256(f"{key}\0{source.path}\0{digest}".encode()).digest())
-    return Parsed(complete, key, models, signatures, Fingerprints(known), len(todo))
+    return Parsed(outcomes, key, models, signatures, Fingerprints(known), count)
 
 
 def prepare(

@@ -11,7 +11,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from time import time_ns
@@ -495,17 +495,18 @@ Signature = tuple[int, int, int, int]
 
 @dataclass(frozen=True, slots=True)
 class SourceFile:
-    """A Markdown content file as read from disk: ``kind`` is 'article' or 'page'.
+    """A Markdown content file of the site: ``kind`` is 'article' or 'page'.
 
-    ``data`` is None when the file was not read because its signature is the one remembered with
-    ``digest`` (the SHA-256 of its bytes); ``signature`` is what the next build may trust, or None.
+    Listing the site only stats each file. ``digest`` (the SHA-256 of its bytes) is known then when its
+    signature is the one remembered with it; else ``read_source`` reads the file (in the worker that parses
+    it), filling ``data`` and ``digest``. ``signature`` is what the next build may trust, or None.
     """
 
     kind: str
     path: Path
-    data: bytes | None
-    digest: str = ""
     signature: Signature | None = None
+    digest: str = ""
+    data: bytes | None = None
     error: NewsgenError | None = None
 
 
@@ -536,33 +537,43 @@ def _signature(status: os.stat_result) -> Signature:
     return (status.st_size, status.st_mtime_ns, status.st_ino, status.st_ctime_ns)
 
 
-def read_source(kind: str, path: Path, known: Mapping[str, tuple[Signature, str]], started: int) -> SourceFile:
-    """One content file: not read when its signature is the one ``known`` for it, else read and hashed.
+def stat_source(kind: str, path: Path, known: Mapping[str, tuple[Signature, str]], started: int) -> SourceFile:
+    """One content file, not yet read: its digest is taken from ``known`` when its signature is the one
+    remembered there.
 
     A signature is kept for the next build only when the file's times are older than ``started`` (when
-    reading began, on the clock that stamps files) by more than timestamps' granularity.
+    reading began, on the clock that stamps files) by more than timestamps' granularity. (If the file changes
+    between this stat and its reading, its signature changes too, so the pair kept is never trusted.)
     """
     try:
         status = os.stat(path)
     except OSError as exc:
-        return SourceFile(kind, path, b"", error=ContentError(SourceLocation(path), f"cannot read: {exc.strerror}"))
+        return SourceFile(kind, path, error=ContentError(SourceLocation(path), f"cannot read: {exc.strerror}"))
     signature = _signature(status)
     remembered = known.get(str(path))
     if remembered is not None and remembered[0] == signature:
-        return SourceFile(kind, path, None, remembered[1], signature)
-    try:
-        data = _read_bytes(path, status.st_size)
-    except NewsgenError as error:
-        return SourceFile(kind, path, b"", error=error)
+        return SourceFile(kind, path, signature, remembered[1])
     settled = max(status.st_mtime_ns, status.st_ctime_ns) < started - RACY_NANOSECONDS
-    return SourceFile(kind, path, data, hashlib.sha256(data).hexdigest(), signature if settled else None)
+    return SourceFile(kind, path, signature if settled else None)
+
+
+def read_source(source: SourceFile) -> SourceFile:
+    """``source`` with its bytes and their digest (or the error met reading it)."""
+    if source.data is not None or source.error is not None:
+        return source
+    try:
+        data = _read_bytes(source.path)
+    except NewsgenError as error:
+        return replace(source, error=error)
+    return replace(source, data=data, digest=hashlib.sha256(data).hexdigest())
 
 
 def read_site(config: SiteConfig, known: Mapping[str, tuple[Signature, str]] | None = None) -> SiteSources:
-    """Read every content file's bytes, the author profiles and the static file list.
+    """List the content files (stat only: each is read by ``read_source`` where it is parsed), and read the
+    author profiles and the static file list.
 
     ``known`` maps a source path to a signature and digest from an earlier build: a file whose signature
-    is unchanged is not read (its digest is taken as it is).
+    is unchanged need not be read (its digest is taken as it is).
     """
     started = time_ns()
     errors: list[NewsgenError] = []
@@ -573,7 +584,7 @@ def read_site(config: SiteConfig, known: Mapping[str, tuple[Signature, str]] | N
     _, template_warnings = walk_files(config.templates_dir, config.root)
     files: list[SourceFile] = []
     for kind, paths in (("article", article_files), ("page", page_files)):
-        files += [read_source(kind, path, known or {}, started) for path in paths]
+        files += [stat_source(kind, path, known or {}, started) for path in paths]
     authors: tuple[Author, ...] = ()
     authors_file = config.content_dir / "authors.yaml"
     if authors_file.is_symlink() and not _inside(authors_file, config.root):
@@ -594,11 +605,12 @@ def read_site(config: SiteConfig, known: Mapping[str, tuple[Signature, str]] | N
 
 
 def parse_source(source: SourceFile, config: SiteConfig, renderer: MarkdownRenderer) -> Article | Page:
-    """One content file as an ``Article`` or ``Page``; raises ``NewsgenError`` or ``BuildFailed``."""
+    """One content file as an ``Article`` or ``Page`` (read first if it was not); raises ``NewsgenError`` or
+    ``BuildFailed``."""
+    source = read_source(source)
     if source.error:
         raise source.error
-    if source.data is None:
-        raise ContentError(SourceLocation(source.path), "internal error: the file was not read")
+    assert source.data is not None
     text = decode(source.path, source.data)
     if source.kind == "article":
         return parse_article(source.path, text, config, renderer)

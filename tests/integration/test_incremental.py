@@ -9,6 +9,7 @@ the same files with the same bytes.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import shutil
@@ -24,7 +25,7 @@ import pytest
 from newsgen.build import BuildOptions, build, read
 from newsgen.cache import CACHE_FILE, CACHE_FOLDER, CODE_VERSION, load_cache
 from newsgen.config import load_config
-from newsgen.content import RACY_NANOSECONDS, read_source
+from newsgen.content import RACY_NANOSECONDS, read_source, stat_source
 from newsgen.output import MARKER
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -331,12 +332,14 @@ def test_unchanged_files_are_not_read_again_and_a_same_size_edit_is_still_seen(t
 def test_a_source_read_just_after_a_change_leaves_no_signature(tmp_path: Path) -> None:
     path = tmp_path / "a.md"
     path.write_text("---\ntitle: A\n---\nText.\n")
-    fresh = read_source("page", path, {}, time.time_ns())
-    assert fresh.data is not None and fresh.signature is None
-    settled = read_source("page", path, {}, time.time_ns() + RACY_NANOSECONDS + 1_000_000)
-    assert settled.signature is not None and settled.digest == fresh.digest
-    skipped = read_source("page", path, {str(path): (settled.signature, settled.digest)}, time.time_ns())
-    assert skipped.data is None and skipped.digest == settled.digest
+    fresh = stat_source("page", path, {}, time.time_ns())
+    assert fresh.data is None and fresh.digest == "" and fresh.signature is None
+    settled = stat_source("page", path, {}, time.time_ns() + RACY_NANOSECONDS + 1_000_000)
+    assert settled.signature is not None and settled.digest == ""
+    read = read_source(settled)
+    assert read.data == path.read_bytes() and read.digest == hashlib.sha256(read.data).hexdigest()
+    skipped = stat_source("page", path, {str(path): (settled.signature, read.digest)}, time.time_ns())
+    assert skipped.data is None and skipped.digest == read.digest
 
 
 def _html(tree: dict[str, bytes]) -> dict[str, bytes]:
