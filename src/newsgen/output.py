@@ -402,6 +402,18 @@ def _make_spare(out: Path) -> None:
     _save_spare_state(out, [output_stamp(out)], [output_stamp(out)], [])
 
 
+def ready_spare(out: Path) -> None:
+    """Make the output's spare tree now if it has none (where folders can be exchanged), so that the next update
+    need not: ``newsgen serve`` calls it while it waits for the first save. It holds the output's lock like a
+    build; a failure only leaves the spare to the next update."""
+    if _RENAMEAT2 is None:
+        return
+    with exclusive(out) as out, contextlib.suppress(OSError):
+        settle(out)
+        if (out / MARKER).is_file() and _spare_differs(out) is None:
+            _make_spare(out)
+
+
 def _mirror(source: Path, copy: Path) -> None:
     """Make ``copy`` hold what ``source`` holds, every file a hard link to the source's; a file already linked
     is left alone, so a tree that differs little from the source costs little more than reading both."""

@@ -62,7 +62,7 @@ from tornado.netutil import bind_sockets
 from watchfiles import Change, DefaultFilter, awatch
 
 from .errors import BuildFailed, NewsgenError, UsageError
-from .output import exchange
+from .output import exchange, ready_spare
 
 # Builds the whole site into the folder given, with the base URL given; returns lines to show. The flag: the
 # folder is served as it is, so each finished build must replace it whole, in one step; else the folder may
@@ -726,6 +726,11 @@ def serve(settings: ServeSettings, rebuild: Rebuild, say: Say) -> None:
                     job.done.set_result(build_to_serve(rebuild, workdir, job))
                 except Exception as exc:  # reported by the server, which keeps the last good build
                     job.done.set_exception(exc)
+            if jobs.empty() and job.served == workdir / BUILD_FOLDER:
+                # Idle, after a build served where it is built: its spare tree is made now if it has none (the
+                # first update would make it, so the first save would wait for it; a save meanwhile waits here).
+                with contextlib.suppress(NewsgenError):
+                    ready_spare(job.served)
     except KeyboardInterrupt:
         say("stopping")
     finally:

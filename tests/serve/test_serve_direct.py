@@ -127,7 +127,17 @@ def test_every_response_during_saves_is_a_whole_file_of_one_build_never_an_older
 
 
 def test_no_copy_of_the_build_is_made_to_serve_it(server: Server, site: Path) -> None:
-    assert sorted(entry.name for entry in server.builds.iterdir()) == ["build"]
+    # The spare tree through which updates are swapped in is made while serve waits for the first save (were it
+    # left to the first update, the first save would wait for it).
+    spare = server.builds / ".build.newsgen-spare"
+    deadline = time.monotonic() + 30
+    while not (spare / "state.json").is_file():
+        assert time.monotonic() < deadline, f"no spare tree without a save: {server.output}"
+        time.sleep(0.05)
+    assert sorted(entry.name for entry in server.builds.iterdir()) == [".build.newsgen-spare", "build"]
+    assert sorted(path.name for path in (spare / "tree").iterdir()) == sorted(
+        path.name for path in (server.builds / "build").iterdir()
+    )
     listings = []
     with server.reload_socket() as reload_socket:
         for number in range(3):
@@ -135,6 +145,6 @@ def test_no_copy_of_the_build_is_made_to_serve_it(server: Server, site: Path) ->
             wait_for_reload(reload_socket)
             server.wait_for_page(BRIDGE_URL, lambda response, number=number: f"take {number}" in response.body)
             listings.append(sorted(entry.name for entry in server.builds.iterdir()))
-    # The build folder, and the spare tree the first update left beside it: nothing more, however many saves.
+    # The build folder and its spare tree: nothing more, however many saves.
     assert listings == [[".build.newsgen-spare", "build"]] * 3
     assert "take 2" in (server.builds / "build" / BRIDGE_URL.strip("/") / "index.html").read_text()
