@@ -19,6 +19,7 @@ import nh3
 from lxml import etree
 from markdown import util as markdown_util
 from markdown.blockprocessors import BlockProcessor
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import InlineProcessor
 
 from .models import SubSection
@@ -309,10 +310,35 @@ class _PrefilteredBlockProcessor(BlockProcessor):
         self._needs = needs
 
     def test(self, parent: Element, block: str) -> bool:
-        return any(text in block for text in self._needs) and bool(self._wrapped.test(parent, block))
+        for text in self._needs:  # a loop, not any(): this runs for every block and processor
+            if text in block:
+                return bool(self._wrapped.test(parent, block))
+        return False
 
     def run(self, parent: Element, blocks: list[str]) -> bool | None:
         return self._wrapped.run(parent, blocks)
+
+
+# And for the preprocessors that scan the whole text: what it must hold for them to change it. (The raw HTML
+# parser also completes a character reference written without its semicolon: "&#169 b" becomes "&#169; b".)
+_PREPROCESSOR_NEEDS: dict[str, tuple[int, tuple[str, ...]]] = {
+    "html_block": (20, ("<", "&")),
+    "fenced_code_block": (25, ("```", "~~~")),
+}
+
+
+class _PrefilteredPreprocessor(Preprocessor):
+    """A preprocessor that gives back a text lacking every string it needs without running (which would give
+    the same lines back, after searching the whole text for what it lacks)."""
+
+    def __init__(self, wrapped: Preprocessor, needs: tuple[str, ...]) -> None:
+        super().__init__(wrapped.md)
+        self._wrapped = wrapped
+        self._needs = needs
+
+    def run(self, lines: list[str]) -> list[str]:
+        text = "\n".join(lines)
+        return self._wrapped.run(lines) if any(need in text for need in self._needs) else lines
 
 
 def _replace(registry: markdown_util.Registry[Any], name: str, item: Any, priority: float) -> None:
@@ -344,6 +370,8 @@ def converter(*, prefilter: bool = True) -> markdown.Markdown:
         blocks = md.parser.blockprocessors
         for name, (priority, needs) in _BLOCK_NEEDS.items():
             _replace(blocks, name, _PrefilteredBlockProcessor(blocks[name], needs), priority)
+        for name, (priority, needs) in _PREPROCESSOR_NEEDS.items():
+            _replace(md.preprocessors, name, _PrefilteredPreprocessor(md.preprocessors[name], needs), priority)
     return md
 
 

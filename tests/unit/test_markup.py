@@ -152,7 +152,7 @@ def test_a_heading_never_takes_an_id_the_theme_uses(renderer: MarkdownRenderer) 
 # with the placeholder characters Python-Markdown uses inside.
 MARKDOWN_PIECES = [
     *["word", " ", "  \n", "\n", "\n\n", "\t", "s ", "é", "–", "—", "\x02", "\x03"],
-    *["'", '"', "--", "---", "...", "'80s", "&", "&amp;", "&nbsp;", "&#8212;"],
+    *["'", '"', "--", "---", "...", "'80s", "&", "&amp;", "&nbsp;", "&#8212;", "&#169 "],
     *["`", "``", "\\", "\\'", '\\"', "\\-", "*", "**", "_", "__", "[", "]", "(", ")", "![", "!", "<", ">"],
     *["<b>", "</b>", "<https://x.example>", "<a@b.example>", "[x](http://y.example)", "[x]", "[x]: http://z\n"],
     *["[^1]", "[^1]: note\n", "## H\n", "- ", "1. ", "> ", "    ", "```\n", "~~~\n", "{: .c}"],
@@ -180,6 +180,14 @@ def test_prefiltered_converter_gives_python_markdowns_output(text: str) -> None:
     """Skipping patterns and processors that cannot match is only a shortcut: the HTML is Python-Markdown's."""
     ours, stock = converter(), converter(prefilter=False)
     assert ours.convert(text) == stock.convert(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a &#169 b", "a &#x41 b", "<div>\nraw\n</div>\n", "~~~\n'q' -- x\n~~~\n", "```\n<b>\n```\n", "plain -- 'text'"],
+)
+def test_preprocessors_are_skipped_only_where_they_would_change_nothing(text: str) -> None:
+    assert converter().convert(text) == converter(prefilter=False).convert(text)
 
 
 def test_prefiltered_output_on_a_realistic_article() -> None:
