@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -149,6 +151,24 @@ def _base_url_option(args: argparse.Namespace) -> str | None:
     return base_url
 
 
+@contextlib.contextmanager
+def _cycle_collection_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for a build (reference counting still frees what a build drops).
+
+    A build makes millions of long-lived objects (every article, page and digest) and almost no reference
+    cycles; each full collection traverses them all again, about a fifth of a one-article rebuild at 10,000
+    articles, for nothing (peak memory is the same without it). Paused in the parent, it is paused in the
+    forked workers too, which then also leave the memory pages they share with the parent unwritten.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _say(line: str) -> None:
     print(line, flush=True)
 
@@ -168,7 +188,8 @@ def _serve(args: argparse.Namespace) -> int:
     def rebuild(out: Path, base_url: str, served_there: bool) -> list[str]:
         config = replace(load_config(site), base_url=base_url)
         # Served where it is built, the output must be swapped in whole (the spare tree); copied to be served, not.
-        report = build(config, out, now=build_time(), options=options, spare=served_there)
+        with _cycle_collection_paused():
+            report = build(config, out, now=build_time(), options=options, spare=served_there)
         return [*report.warnings, *_summary(report, out)]
 
     watch = [site / CONFIG_FILE, site / "content", site / "templates", site / "static"]
@@ -248,6 +269,38 @@ def _run_deploy(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _build_command(args: argparse.Namespace) -> int:
+    """``newsgen build`` and ``newsgen check``; errors are reported by ``main``."""
+    options = BuildOptions(drafts=args.drafts, future=args.future)
+    config = _config(args)
+    if args.command == "check":
+        generated = check(config, now=build_time(), options=options)
+        for warning in generated.warnings:
+            print(warning, file=sys.stderr)
+        pages = sum(file.path.endswith(".html") for file in generated.pages)
+        print(f"checked {len(generated.index.articles)} articles and {pages} pages: no problems")
+        return EXIT_OK
+    if args.next_due:
+        due = next_due(config, now=build_time(), options=options)
+        if due:
+            print(due_time(due.published))
+        return EXIT_OK
+    out = args.out or args.site / "public"
+    display = None if args.quiet else ProgressDisplay(terminal=sys.stderr.isatty())
+    try:
+        report = build(
+            config, out, now=build_time(), options=options, jobs=args.jobs, clean=args.clean, progress=display
+        )
+    finally:
+        if display:
+            display.close()
+    for warning in report.warnings:
+        print(warning, file=sys.stderr)
+    if not args.quiet:
+        print("\n".join(_summary(report, out)))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -265,34 +318,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_deploy(args)
         if args.command == "serve":
             return _serve(args)
-        options = BuildOptions(drafts=args.drafts, future=args.future)
-        config = _config(args)
-        if args.command == "check":
-            generated = check(config, now=build_time(), options=options)
-            for warning in generated.warnings:
-                print(warning, file=sys.stderr)
-            pages = sum(file.path.endswith(".html") for file in generated.pages)
-            print(f"checked {len(generated.index.articles)} articles and {pages} pages: no problems")
-            return EXIT_OK
-        if args.next_due:
-            due = next_due(config, now=build_time(), options=options)
-            if due:
-                print(due_time(due.published))
-            return EXIT_OK
-        out = args.out or args.site / "public"
-        display = None if args.quiet else ProgressDisplay(terminal=sys.stderr.isatty())
-        try:
-            report = build(
-                config, out, now=build_time(), options=options, jobs=args.jobs, clean=args.clean, progress=display
-            )
-        finally:
-            if display:
-                display.close()
-        for warning in report.warnings:
-            print(warning, file=sys.stderr)
-        if not args.quiet:
-            print("\n".join(_summary(report, out)))
-        return EXIT_OK
+        with _cycle_collection_paused():
+            return _build_command(args)
     except UsageError as error:
         _report_errors([error], args.command)
         return EXIT_USAGE

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from newsgen import cli
 from tests.conftest import FIXTURES, MINIMAL_CONFIG, STARTER_TREE, Run, write_tree
 from tests.integration.htmltree import broken_links, page
 
@@ -41,6 +44,25 @@ def test_build_prints_a_one_line_summary_then_drafts_and_embargoes(site: Path, r
     assert drafts == "1 draft left out (--drafts includes them)"
     assert embargo == "1 embargoed article left out; next embargo lifts 2027-01-10T06:00:00+05:00 (embargoed-report)"
     assert result.err == ""
+
+
+def test_a_build_runs_with_the_cycle_collector_paused_and_restores_it(
+    site: Path, run_cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    during: list[bool] = []
+    real_build = cli.build
+
+    def build(*args: Any, **kwargs: Any) -> Any:
+        during.append(gc.isenabled())
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(cli, "build", build)
+    assert run_cli("build", site).code == 0
+    assert gc.isenabled()
+    (site / "content/articles/broken.md").write_text("---\ntitle: [\n---\nText.\n")
+    assert run_cli("build", site).code == 1
+    assert gc.isenabled()
+    assert during == [False, False]
 
 
 def test_build_defaults_to_the_current_folder(site: Path, run_cli: Callable[..., Run]) -> None:
