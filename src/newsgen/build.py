@@ -348,12 +348,19 @@ def _file_sha(path: Path) -> str:
 def page_digests(prepared: Prepared, render_key: str, every_template: str) -> list[str]:
     """For each page job, a digest of everything it is rendered from: ``render_key`` (newsgen's code, the
     configuration, the options), the templates its own template uses (or ``every_template``, a digest of all
-    of them, when it names one by a variable), its URL and its context."""
+    of them, when it names one by a variable), its URL and the arguments its context is made from (the
+    context itself is made only for the pages rendered)."""
     fingerprints = prepared.parsed.fingerprints
     used = template_closure_digests(prepared.env, sorted({job.template for job in prepared.jobs}))
     templates = {name: digest or every_template for name, digest in used.items()}
     return [
-        _sha(render_key, templates[job.template], job.template, job.url, fingerprints.context_digest(job.context).hex())
+        _sha(
+            render_key,
+            templates[job.template],
+            job.template,
+            job.url,
+            fingerprints.call_digest(job.make, job.args).hex(),
+        )
         for job in prepared.jobs
     ]
 

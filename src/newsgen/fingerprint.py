@@ -1,12 +1,14 @@
 """Stable digests of the values a page is rendered from, so an unchanged page need not be rendered again.
 
-A digest covers every value reachable from a template context (frozen dataclasses,
-tuples, dicts, dates, strings), so two contexts with equal digests render to equal
-bytes through the same templates. The values are serialised with ``pickle`` (fast, in
-C), except that each dataclass instance is replaced by its own digest, computed once
-per build and remembered by identity (the object is kept alive with its digest, so
-an identity is never reused). Equal digests imply equal values; the reverse need not
-hold, which can only cost a needless render, never a wrong page.
+A digest covers every value reachable from the arguments a page's template context is
+made from (frozen dataclasses, tuples, dicts, dates, strings), so two pages with equal
+digests render to equal bytes through the same templates. Strings, numbers, tuples, lists
+and dicts are written out with their type and length, so that no two different values
+write the same bytes; each dataclass instance is written as its own digest, computed once
+per build and remembered by identity (the object is kept alive with its digest, so an
+identity is never reused); any other value (a date, a path) is serialised with ``pickle``.
+Equal digests imply equal values; the reverse need not hold, which can only cost a
+needless render, never a wrong page.
 """
 
 from __future__ import annotations
@@ -15,28 +17,23 @@ import dataclasses
 import hashlib
 import io
 import pickle
+from collections.abc import Callable
 from typing import Any
 
 
 def _ref(digest: bytes) -> bytes:
-    """What a dataclass instance is serialised as inside a digest (never called: only named)."""
+    """What a dataclass instance is serialised as inside a pickled value (never called: only named)."""
     return digest
 
 
 class _DigestPickler(pickle.Pickler):
-    def __init__(self, stream: io.BytesIO, owner: Fingerprints, depth: int) -> None:
+    def __init__(self, stream: io.BytesIO, owner: Fingerprints) -> None:
         super().__init__(stream, protocol=5)
         self.owner = owner
-        self.depth = depth
-        self.remembered = owner.reduced.get
 
     def reducer_override(self, obj: Any) -> Any:
-        reduced = self.remembered(id(obj))
-        if reduced is not None:
-            return reduced
         if hasattr(type(obj), "__dataclass_fields__"):
-            self.owner.digest(obj, self.depth + 1)
-            return self.owner.reduced[id(obj)]
+            return _ref, (self.owner.digest(obj),)
         return NotImplemented
 
 
@@ -44,45 +41,74 @@ class Fingerprints:
     """Digests of values within one build; ``known`` seeds digests of objects whose origin is already hashed."""
 
     def __init__(self, known: dict[int, tuple[object, bytes]] | None = None) -> None:
+        # id → (the object, kept alive so that its identity is not reused, and its digest)
         self._memo: dict[int, tuple[object, bytes]] = dict(known or {})
-        # What each dataclass instance with a digest is pickled as (by identity, like the digests).
-        self.reduced: dict[int, tuple[object, tuple[bytes]]] = {
-            number: (_ref, (digest,)) for number, (_, digest) in self._memo.items()
-        }
+        self._digests: dict[int, bytes] = {number: digest for number, (_, digest) in self._memo.items()}
         self._fields: dict[type, tuple[str, ...]] = {}
-        # One pickler per nesting depth, reused: a dataclass met while pickling is digested by the next one.
-        self._picklers: list[tuple[io.BytesIO, _DigestPickler]] = []
 
-    def context_digest(self, context: dict[str, Any]) -> bytes:
-        """The digest of a template context, its keys and values in order (dataclass values shared by many
-        pages, such as the site or an article, are digested once)."""
-        return self._hash(context, 0)
+    def call_digest(self, function: Callable[..., object], args: tuple[Any, ...]) -> bytes:
+        """The digest of ``function(*args)`` for a pure ``function`` of newsgen's own code (named by its
+        qualified name; the code itself is covered by the caller's key), without calling it. Dataclass values
+        shared by many calls, such as the site or an article, are digested once."""
+        parts: list[bytes] = []
+        self._write((function.__module__, function.__qualname__, args), parts)
+        return hashlib.sha256(b"".join(parts)).digest()
 
-    def digest(self, value: object, depth: int = 0) -> bytes:
-        """The SHA-256 of ``value`` (contexts and the values in them are never changed once made)."""
-        remembered = self._memo.get(id(value))
+    def digest(self, value: object) -> bytes:
+        """The SHA-256 of ``value`` (the values digested are never changed once made)."""
+        remembered = self._digests.get(id(value))
         if remembered is not None:
-            return remembered[1]
-        if hasattr(type(value), "__dataclass_fields__"):
-            kind = type(value)
+            return remembered
+        kind = type(value)
+        parts: list[bytes] = []
+        if hasattr(kind, "__dataclass_fields__"):
             names = self._fields.get(kind)
             if names is None:
                 names = self._fields[kind] = tuple(field.name for field in dataclasses.fields(value))  # type: ignore[arg-type]
-            subject: object = (f"{kind.__module__}.{kind.__qualname__}", tuple(getattr(value, name) for name in names))
+            self._write(
+                (f"{kind.__module__}.{kind.__qualname__}", tuple(getattr(value, name) for name in names)), parts
+            )
         else:
-            subject = value
-        result = self._hash(subject, depth)
+            self._write(value, parts)
+        result = hashlib.sha256(b"".join(parts)).digest()
         self._memo[id(value)] = (value, result)
-        self.reduced[id(value)] = (_ref, (result,))
+        self._digests[id(value)] = result
         return result
 
-    def _hash(self, subject: object, depth: int) -> bytes:
-        while len(self._picklers) <= depth:
+    def _write(self, value: object, parts: list[bytes]) -> None:
+        """Append an encoding of ``value`` to ``parts``: a type tag, then a length where the size varies."""
+        kind = type(value)
+        if kind is str:
+            data = value.encode("utf-8", "surrogatepass")  # type: ignore[attr-defined]
+            parts += (b"S", len(data).to_bytes(8, "little"), data)
+            return
+        remembered = self._digests.get(id(value))
+        if remembered is not None:
+            parts += (b"R", remembered)
+        elif kind is tuple or kind is list:
+            items: Any = value
+            parts += (b"(" if kind is tuple else b"[", len(items).to_bytes(8, "little"))
+            # Most tuples here (a page's articles, its bylines) hold only values already digested.
+            get = self._digests.get
+            known = [get(id(item)) for item in items]
+            if None not in known:
+                for digest in known:
+                    parts += (b"R", digest)  # type: ignore[arg-type]
+            else:
+                for item in items:
+                    self._write(item, parts)
+        elif value is None or kind is bool or kind is int:
+            parts += (b"A", repr(value).encode(), b";")
+        elif kind is dict:
+            mapping: Any = value
+            parts += (b"{", len(mapping).to_bytes(8, "little"))
+            for key, item in mapping.items():
+                self._write(key, parts)
+                self._write(item, parts)
+        elif hasattr(kind, "__dataclass_fields__"):
+            parts += (b"R", self.digest(value))
+        else:
             stream = io.BytesIO()
-            self._picklers.append((stream, _DigestPickler(stream, self, len(self._picklers))))
-        stream, pickler = self._picklers[depth]
-        stream.seek(0)
-        stream.truncate()
-        pickler.clear_memo()
-        pickler.dump(subject)
-        return hashlib.sha256(stream.getbuffer()).digest()
+            _DigestPickler(stream, self).dump(value)
+            data = stream.getvalue()
+            parts += (b"P", len(data).to_bytes(8, "little"), data)

@@ -131,19 +131,50 @@ class PageContext(BaseContext):
 
 @dataclass(frozen=True, slots=True)
 class PageJob:
-    """One page to render: the template, the URL it is served at and its context.
+    """One page to render: the template, the URL it is served at, and how its context is made.
 
-    ``derived`` adds values computed only when the page is rendered (a page whose digest is unchanged is
-    not): each is a pure function of ``context`` and the configuration, which the page's digest covers.
+    The context is ``make(*args)``, made only when the page is rendered (a page whose digest is unchanged is
+    not). ``make`` is one of this module's ``*_context`` functions: pure, reading nothing but its arguments,
+    so the digest of ``args`` (with the configuration and newsgen's code) covers everything the page shows.
     """
 
     template: str
     url: str
-    context: dict[str, Any]
-    derived: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    make: Callable[..., dict[str, Any]]
+    args: tuple[Any, ...]
 
-    def full_context(self) -> dict[str, Any]:
-        return {**self.context, **self.derived(self.context)} if self.derived else self.context
+    def context(self) -> dict[str, Any]:
+        return self.make(*self.args)
+
+
+@dataclass(frozen=True, slots=True)
+class Common:
+    """What every page's context takes from the configuration, made once per build."""
+
+    site: SiteView
+    base_url: str
+    title: str
+    tagline: str
+    language: str
+    direction: str
+    logo: str
+    show_ads: bool
+    site_feed: tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Feeds:
+    """The (title, absolute URL) of each Atom feed a page links: one value per listing, shared by its pages."""
+
+    links: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Byline:
+    """The people one byline names, as a page links them: one value per distinct byline, shared by every
+    page showing an article with it (so its digest is computed once, not once per page)."""
+
+    people: tuple[tuple[str, Person], ...]
 
 
 def paginate(items: tuple[Article, ...], per_page: int, first_url: str) -> Iterator[Pagination]:
@@ -173,24 +204,152 @@ def site_view(
     )
 
 
+def _base(
+    common: Common,
+    url: str,
+    title: str,
+    description: str,
+    lang: str = "",
+    direction: str = "",
+    feeds: Feeds | None = None,
+    bylines: tuple[Byline, ...] = (),
+) -> dict[str, Any]:
+    shown: dict[str, Person] = {}
+    for byline in bylines:
+        shown.update(byline.people)
+    context: BaseContext = {
+        "site": common.site,
+        "page_url": url,
+        "canonical_url": absolute(common.base_url, url),
+        "title": title,
+        "description": description,
+        "lang": lang or common.language,
+        "dir": direction or common.direction,
+        "people": shown,
+        "show_ads": common.show_ads,
+        "feeds": feeds.links if feeds else (common.site_feed,),
+    }
+    return dict(context)
+
+
+def front_context(
+    common: Common,
+    url: str,
+    title: str,
+    lead: Article | None,
+    breaking: Article | None,
+    by_section: tuple[tuple[ListHead, tuple[Article, ...]], ...],
+    pagination: Pagination,
+    bylines: tuple[Byline, ...],
+) -> dict[str, Any]:
+    return {
+        **_base(common, url, title, common.tagline, bylines=bylines),
+        "lead": lead,
+        "breaking": breaking,
+        "by_section": list(by_section),
+        "pagination": pagination,
+    }
+
+
+def article_context(
+    common: Common,
+    article: Article,
+    section: Section,
+    related: tuple[Article, ...],
+    feeds: Feeds,
+    bylines: tuple[Byline, ...],
+) -> dict[str, Any]:
+    context = {
+        **_base(common, article.url, article.title, article.summary, article.lang, article.dir, feeds, bylines),
+        "article": article,
+        "section": section,
+        "related": related,
+        "show_ads": common.show_ads and article.ads,
+        "og_locale": og_locale(article.lang or common.language),
+    }
+    shown: dict[str, Person] = context["people"]
+    context["structured_data"] = news_article_data(
+        article,
+        section_title=section.title,
+        author_urls={name: person.url for name, person in shown.items()},
+        base_url=common.base_url,
+        site_title=common.title,
+        logo=common.logo,
+        language=common.language,
+    )
+    return context
+
+
+def list_context(
+    common: Common,
+    url: str,
+    title: str,
+    feeds: Feeds | None,
+    listing: ListHead,
+    kind: str,
+    pagination: Pagination,
+    bylines: tuple[Byline, ...],
+) -> dict[str, Any]:
+    return {
+        **_base(common, url, title, f"{title} — {common.title}", feeds=feeds, bylines=bylines),
+        "listing": listing,
+        "kind": kind,
+        "pagination": pagination,
+    }
+
+
+def author_context(
+    common: Common,
+    url: str,
+    title: str,
+    feeds: Feeds,
+    author: Person,
+    pagination: Pagination,
+    bylines: tuple[Byline, ...],
+) -> dict[str, Any]:
+    description = author.author.bio or f"Articles by {author.author.name}"
+    return {
+        **_base(common, url, title, description, feeds=feeds, bylines=bylines),
+        "author": author,
+        "pagination": pagination,
+    }
+
+
+def page_context(common: Common, page: Page) -> dict[str, Any]:
+    return {**_base(common, page.url, page.title, page.summary, page.lang, page.dir), "page": page}
+
+
+def not_found_context(common: Common) -> dict[str, Any]:
+    return _base(common, "/404.html", "Page not found", "This page does not exist.")
+
+
 def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJob]:
     """Every HTML page of the site, in a stable order.
 
-    Each context holds only what its page shows (the page's own slice of a list, the people its bylines
-    name), so an unchanged page keeps its digest when an article elsewhere in its list changes.
+    Each page's arguments hold only what it shows (its own slice of a list, the bylines of the articles on
+    it), so an unchanged page keeps its digest when an article elsewhere in its list changes.
     """
+    common = Common(
+        site=site,
+        base_url=config.base_url,
+        title=config.title,
+        tagline=config.tagline,
+        language=config.language,
+        direction=config.direction,
+        logo=config.logo,
+        show_ads=config.ads.enabled,
+        site_feed=(config.title, absolute(config.base_url, feed_url("/"))),
+    )
     people = {name: Person(listing.author, listing.url) for name, listing in index.people.items()}
-    site_feed = (config.title, absolute(config.base_url, feed_url("/")))
-    feeds_of: dict[str, tuple[tuple[str, str], ...]] = {}
+    feeds_of: dict[str, Feeds] = {}
     heads: dict[str, ListHead] = {}
+    bylines: dict[tuple[str, ...], Byline] = {}
 
-    def listing_feeds(listing_url: str, title: str) -> tuple[tuple[str, str], ...]:
-        # One tuple per listing, shared by its pages (a shared value is digested once).
+    def listing_feeds(listing_url: str, title: str) -> Feeds:
         found = feeds_of.get(listing_url)
         if found is None:
-            found = feeds_of[listing_url] = (
-                site_feed,
-                (f"{title} — {config.title}", absolute(config.base_url, feed_url(listing_url))),
+            found = feeds_of[listing_url] = Feeds(
+                (common.site_feed, (f"{title} — {config.title}", absolute(config.base_url, feed_url(listing_url))))
             )
         return found
 
@@ -200,107 +359,50 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
             found = heads[listing.url] = ListHead(listing.key, listing.title, listing.url)
         return found
 
-    bylines: dict[int, list[tuple[str, Person]]] = {}
-
-    def named(*groups: Iterable[Article | None]) -> dict[str, Person]:
-        shown: dict[str, Person] = {}
-        for group in groups:
-            for article in group:
-                if article is None:
-                    continue
-                found = bylines.get(id(article))  # the articles outlive the plan: an identity is not reused
-                if found is None:
-                    found = bylines[id(article)] = [(name, people[name]) for name in article.byline if name in people]
-                shown.update(found)
-        return shown
-
-    def base(
-        url: str,
-        title: str,
-        description: str,
-        lang: str = "",
-        direction: str = "",
-        feeds: tuple[tuple[str, str], ...] = (site_feed,),
-        shown: dict[str, Person] | None = None,
-    ) -> dict[str, Any]:
-        context: BaseContext = {
-            "site": site,
-            "page_url": url,
-            "canonical_url": absolute(config.base_url, url),
-            "title": title,
-            "description": description,
-            "lang": lang or config.language,
-            "dir": direction or config.direction,
-            "people": shown or {},
-            "show_ads": config.ads.enabled,
-            "feeds": feeds,
-        }
-        return dict(context)
-
-    def article_data(context: dict[str, Any]) -> dict[str, Any]:
-        article: Article = context["article"]
-        shown: dict[str, Person] = context["people"]
-        return {
-            "structured_data": news_article_data(
-                article,
-                section_title=context["section"].title,
-                author_urls={name: person.url for name, person in shown.items()},
-                base_url=config.base_url,
-                site_title=config.title,
-                logo=config.logo,
-                language=config.language,
+    def byline(article: Article) -> Byline:
+        found = bylines.get(article.byline)
+        if found is None:
+            found = bylines[article.byline] = Byline(
+                tuple((name, people[name]) for name in article.byline if name in people)
             )
-        }
+        return found
+
+    def named(articles: Iterable[Article | None]) -> tuple[Byline, ...]:
+        return tuple([byline(article) for article in articles if article is not None])
 
     lead = index.lead
     # The newest breaking story gets the front page's banner, whether or not it is the lead.
     breaking = next((article for article in index.articles if article.breaking), None)
-    by_section = [
+    by_section = tuple(
         (head(listing), tuple(article for article in listing.articles if article is not lead)[:FRONT_SECTION_COUNT])
         for listing in index.sections
-    ]
+    )
     for pagination in paginate(index.articles, config.per_page, "/"):
         url = pagination.url(pagination.number)
-        first = pagination.number == 1
-        title = config.title if first else f"{config.title} — page {pagination.number}"
-        shown = named((lead, breaking), *(items for _, items in by_section)) if first else {}
-        yield PageJob(
-            "index.html",
-            url,
-            {
-                **base(url, title, config.tagline, shown={**shown, **named(pagination.items)}),
-                "lead": lead if first else None,
-                "breaking": breaking if first else None,
-                "by_section": by_section if first else [],
-                "pagination": pagination,
-            },
-        )
+        title = config.title if pagination.number == 1 else f"{config.title} — page {pagination.number}"
+        if pagination.number == 1:
+            shown = named((lead, breaking, *(article for _, items in by_section for article in items)))
+            args = (common, url, title, lead, breaking, by_section, pagination, shown + named(pagination.items))
+        else:
+            args = (common, url, title, None, None, (), pagination, named(pagination.items))
+        yield PageJob("index.html", url, front_context, args)
 
     sections = {section.key: section for section in config.sections}
     for article in index.articles:
         section = sections.get(article.section) or Section(article.section, article.section)
-        feeds = listing_feeds(section_url(section.key), section.title)
         related = index.related.get(article.url, ())
         yield PageJob(
             "article.html",
             article.url,
-            {
-                **base(
-                    article.url,
-                    article.title,
-                    article.summary,
-                    article.lang,
-                    article.dir,
-                    feeds,
-                    named((article,), related),
-                ),
-                "article": article,
-                "section": section,
-                "related": related,
-                "show_ads": config.ads.enabled and article.ads,
-                "og_locale": og_locale(article.lang or config.language),
-            },
-            article_data,
+            article_context,
+            (
+                common,
+                article,
+                section,
+                related,
+                listing_feeds(section_url(section.key), section.title),
+                (byline(article), *named(related)),
+            ),
         )
 
     listings: Sequence[tuple[str, tuple[Listing, ...]]] = (
@@ -310,45 +412,34 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
     )
     for kind, group in listings:
         for listing in group:
+            feeds = listing_feeds(listing.url, listing.title) if kind == "section" else None
             for pagination in paginate(listing.articles, config.per_page, listing.url):
                 url = pagination.url(pagination.number)
                 title = _list_title(kind, listing, pagination.number)
-                description = f"{title} — {config.title}"
-                feeds = listing_feeds(listing.url, listing.title) if kind == "section" else (site_feed,)
                 yield PageJob(
                     f"{kind}.html",
                     url,
-                    {
-                        **base(url, title, description, feeds=feeds, shown=named(pagination.items)),
-                        "listing": head(listing),
-                        "kind": kind,
-                        "pagination": pagination,
-                    },
+                    list_context,
+                    (common, url, title, feeds, head(listing), kind, pagination, named(pagination.items)),
                 )
 
     for author in index.authors:
         person = Person(author.author, author.url)
+        feeds = listing_feeds(author.url, author.author.name)
         for pagination in paginate(author.articles, config.per_page, author.url):
             url = pagination.url(pagination.number)
             title = author.author.name if pagination.number == 1 else f"{author.author.name} — page {pagination.number}"
-            description = author.author.bio or f"Articles by {author.author.name}"
-            feeds = listing_feeds(author.url, author.author.name)
             yield PageJob(
                 "author.html",
                 url,
-                {
-                    **base(url, title, description, feeds=feeds, shown=named(pagination.items)),
-                    "author": person,
-                    "pagination": pagination,
-                },
+                author_context,
+                (common, url, title, feeds, person, pagination, named(pagination.items)),
             )
 
     for page in index.pages:
-        yield PageJob(
-            "page.html", page.url, {**base(page.url, page.title, page.summary, page.lang, page.dir), "page": page}
-        )
+        yield PageJob("page.html", page.url, page_context, (common, page))
 
-    yield PageJob("404.html", "/404.html", base("/404.html", "Page not found", "This page does not exist."))
+    yield PageJob("404.html", "/404.html", not_found_context, (common,))
 
 
 def _list_title(kind: str, listing: Listing, number: int) -> str:
@@ -364,7 +455,7 @@ def _list_title(kind: str, listing: Listing, number: int) -> str:
 def render(job: PageJob, env: jinja2.Environment) -> OutputFile:
     """One page as an ``OutputFile``; a template failure raises ``TemplateError`` at its line."""
     try:
-        html = env.get_template(job.template).render(job.full_context())
+        html = env.get_template(job.template).render(job.context())
     except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
         raise template_error(exc, job.template) from None
     return OutputFile(output_path(job.url), html.encode("utf-8"))
