@@ -44,14 +44,21 @@ class Fingerprints:
         # id → (the object, kept alive so that its identity is not reused, and its digest)
         self._memo: dict[int, tuple[object, bytes]] = dict(known or {})
         self._digests: dict[int, bytes] = {number: digest for number, (_, digest) in self._memo.items()}
-        self._fields: dict[type, tuple[str, ...]] = {}
+        # each dataclass type's encoded name and field names; each function's encoded name
+        self._fields: dict[type, tuple[bytes, tuple[str, ...]]] = {}
+        self._names: dict[Callable[..., object], bytes] = {}
 
     def call_digest(self, function: Callable[..., object], args: tuple[Any, ...]) -> bytes:
         """The digest of ``function(*args)`` for a pure ``function`` of newsgen's own code (named by its
         qualified name; the code itself is covered by the caller's key), without calling it. Dataclass values
         shared by many calls, such as the site or an article, are digested once."""
-        parts: list[bytes] = []
-        self._write((function.__module__, function.__qualname__, args), parts)
+        prefix = self._names.get(function)
+        if prefix is None:
+            parts: list[bytes] = []
+            self._write((function.__module__, function.__qualname__), parts)
+            prefix = self._names[function] = b"".join(parts)
+        parts = [prefix]
+        self._write_items(args, parts)
         return hashlib.sha256(b"".join(parts)).digest()
 
     def digest(self, value: object) -> bytes:
@@ -62,18 +69,38 @@ class Fingerprints:
         kind = type(value)
         parts: list[bytes] = []
         if hasattr(kind, "__dataclass_fields__"):
-            names = self._fields.get(kind)
-            if names is None:
-                names = self._fields[kind] = tuple(field.name for field in dataclasses.fields(value))  # type: ignore[arg-type]
-            self._write(
-                (f"{kind.__module__}.{kind.__qualname__}", tuple(getattr(value, name) for name in names)), parts
-            )
+            found = self._fields.get(kind)
+            if found is None:
+                name: list[bytes] = []
+                self._write(f"{kind.__module__}.{kind.__qualname__}", name)
+                found = self._fields[kind] = (b"".join(name), tuple(item.name for item in dataclasses.fields(value)))  # type: ignore[arg-type]
+            parts.append(found[0])
+            self._write_items(tuple([getattr(value, field) for field in found[1]]), parts)
         else:
             self._write(value, parts)
         result = hashlib.sha256(b"".join(parts)).digest()
         self._memo[id(value)] = (value, result)
         self._digests[id(value)] = result
         return result
+
+    def _write_items(self, items: tuple[Any, ...] | list[Any], parts: list[bytes], uniform: bool = False) -> None:
+        """Append the encoding of a tuple or list (its tag, its length, its items); ``uniform``: its items are
+        likely all digested already (not so the arguments of a call or the fields of a dataclass)."""
+        parts += (b"(" if type(items) is tuple else b"[", len(items).to_bytes(8, "little"))
+        get = self._digests.get
+        if uniform:
+            # A tuple of a page's articles or bylines holds only values already digested.
+            known = [get(id(item)) for item in items]
+            if None not in known:
+                if known:
+                    parts += (b"R", b"R".join(known))  # type: ignore[arg-type]
+                return
+        for item in items:
+            remembered = get(id(item))
+            if remembered is not None:
+                parts += (b"R", remembered)
+            else:
+                self._write(item, parts)
 
     def _write(self, value: object, parts: list[bytes]) -> None:
         """Append an encoding of ``value`` to ``parts``: a type tag, then a length where the size varies."""
@@ -86,17 +113,7 @@ class Fingerprints:
         if remembered is not None:
             parts += (b"R", remembered)
         elif kind is tuple or kind is list:
-            items: Any = value
-            parts += (b"(" if kind is tuple else b"[", len(items).to_bytes(8, "little"))
-            # Most tuples here (a page's articles, its bylines) hold only values already digested.
-            get = self._digests.get
-            known = [get(id(item)) for item in items]
-            if None not in known:
-                for digest in known:
-                    parts += (b"R", digest)  # type: ignore[arg-type]
-            else:
-                for item in items:
-                    self._write(item, parts)
+            self._write_items(value, parts, uniform=True)  # type: ignore[arg-type]
         elif value is None or kind is bool or kind is int:
             parts += (b"A", repr(value).encode(), b";")
         elif kind is dict:

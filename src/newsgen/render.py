@@ -359,16 +359,17 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
             found = heads[listing.url] = ListHead(listing.key, listing.title, listing.url)
         return found
 
-    def byline(article: Article) -> Byline:
-        found = bylines.get(article.byline)
+    def byline(names: tuple[str, ...]) -> Byline:
+        found = bylines.get(names)
         if found is None:
-            found = bylines[article.byline] = Byline(
-                tuple((name, people[name]) for name in article.byline if name in people)
-            )
+            found = bylines[names] = Byline(tuple((name, people[name]) for name in names if name in people))
         return found
 
-    def named(articles: Iterable[Article | None]) -> tuple[Byline, ...]:
-        return tuple([byline(article) for article in articles if article is not None])
+    # Each listed article's byline, by the article's identity (the articles outlive the plan).
+    byline_of = {id(article): byline(article.byline) for article in index.articles}
+
+    def named(articles: Iterable[Article]) -> tuple[Byline, ...]:
+        return tuple([byline_of[id(article)] for article in articles])
 
     lead = index.lead
     # The newest breaking story gets the front page's banner, whether or not it is the lead.
@@ -381,7 +382,9 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
         url = pagination.url(pagination.number)
         title = config.title if pagination.number == 1 else f"{config.title} — page {pagination.number}"
         if pagination.number == 1:
-            shown = named((lead, breaking, *(article for _, items in by_section for article in items)))
+            shown = named(
+                article for article in (lead, breaking, *(a for _, items in by_section for a in items)) if article
+            )
             args = (common, url, title, lead, breaking, by_section, pagination, shown + named(pagination.items))
         else:
             args = (common, url, title, None, None, (), pagination, named(pagination.items))
@@ -401,7 +404,7 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
                 section,
                 related,
                 listing_feeds(section_url(section.key), section.title),
-                (byline(article), *named(related)),
+                named((article, *related)),
             ),
         )
 
