@@ -204,11 +204,13 @@ def index_site(
     for article in articles:
         by_section[article.section].append(article)
         for tag in dict.fromkeys(article.tags):
-            by_tag[slug(tag)].append(article)
-            tag_titles.setdefault(slug(tag), tag)
+            tag_slug = slug(tag)
+            by_tag[tag_slug].append(article)
+            tag_titles.setdefault(tag_slug, tag)
         for name in article.byline:
-            by_author[slug(name)].append(article)
-            author_names.setdefault(slug(name), name)
+            name_slug = slug(name)
+            by_author[name_slug].append(article)
+            author_names.setdefault(name_slug, name)
         by_day[article.published.astimezone(timezone).date()].append(article)
 
     profiles = {slugify(author.name): author for author in content.authors}
@@ -222,8 +224,12 @@ def index_site(
     featured = [article for article in articles if article.featured]
     key = ranking_key(articles)
     related = _reuse_related(articles, remembered) if remembered is not None and remembered[0] == key else None
-    if related is None or len(related) != len(articles):
+    if related is not None and len(related) == len(articles):
+        assert remembered is not None
+        ranking = remembered  # the related articles it names are the ones just found by URL
+    else:
         related = _related(articles, by_tag, slug)
+        ranking = (key, {url: tuple(other.url for other in others) for url, others in related.items()})
     return SiteIndex(
         articles=articles,
         pages=pages,
@@ -246,5 +252,5 @@ def index_site(
         people=people,
         embargoed=embargoed if not include_future else (),
         drafts_left_out=drafts_left_out,
-        ranking=(key, {url: tuple(other.url for other in others) for url, others in related.items()}),
+        ranking=ranking,
     )
