@@ -1,14 +1,28 @@
-"""Pagination of list pages."""
+"""Pagination of list pages; the plan's pages, their contexts and what their digests cover."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from newsgen.models import Article
-from newsgen.render import paginate
+from newsgen.config import parse_config
+from newsgen.fingerprint import Fingerprints
+from newsgen.index import index_site
+from newsgen.models import Article, Author, SiteContent
+from newsgen.render import (
+    ArticleContext,
+    AuthorContext,
+    BaseContext,
+    FrontContext,
+    ListContext,
+    PageJob,
+    paginate,
+    plan,
+    site_view,
+)
+from tests.conftest import MINIMAL_CONFIG, NOW
 
 
 def articles(count: int) -> tuple[Article, ...]:
@@ -35,3 +49,61 @@ def test_page_urls_and_neighbours() -> None:
     assert (first.previous_url, first.next_url) == (None, "/city/page/2/")
     assert (second.previous_url, second.next_url) == ("/city/", "/city/page/3/")
     assert (third.previous_url, third.next_url) == ("/city/page/2/", None)
+
+
+def planned(bio: str) -> list[PageJob]:
+    """The pages of a small site whose author Ana has ``bio``; Ben has no profile."""
+    config = parse_config(Path("site"), Path("site/newsgen.yaml"), MINIMAL_CONFIG + "per_page: 2\n")
+    published = datetime(2026, 11, 18, tzinfo=UTC)
+    items = tuple(
+        Article(
+            Path(f"{n}.md"),
+            f"T{n}",
+            published - timedelta(days=n),
+            (("Ana",), ("Ben",), ("Ana", "Ben"))[n % 3],
+            ("city", "world")[n % 2],
+            f"a{n}",
+            f"/a{n}/",
+            "<p>Body</p>",
+            "",
+            tags=(f"tag{n % 4}", "all"),
+        )
+        for n in range(9)
+    )
+    content = SiteContent(items, (), (Author("Ana", "ana", bio=bio),), ())
+    index = index_site(content, config.sections, config.timezone, now=NOW)
+    return list(plan(index, config, site_view(config, index, {}, NOW)))
+
+
+def test_each_page_kind_makes_the_context_its_contract_names() -> None:
+    contracts = {
+        "index.html": FrontContext,
+        "article.html": ArticleContext,
+        "section.html": ListContext,
+        "tag.html": ListContext,
+        "day.html": ListContext,
+        "author.html": AuthorContext,
+        "404.html": BaseContext,
+    }
+    jobs = planned("Writes.")
+    assert {job.template for job in jobs} == set(contracts)
+    for job in jobs:
+        context = job.context()
+        assert set(context) == contracts[job.template].__required_keys__ | (
+            {"structured_data"} if job.template == "article.html" else set()
+        ), job.url
+        assert context["page_url"] == job.url
+
+
+def test_a_page_digest_changes_exactly_when_a_person_its_bylines_name_changes() -> None:
+    before, after = planned("Writes."), planned("Writes about the city.")
+    assert [job.url for job in before] == [job.url for job in after]
+    changed = 0
+    for old, new in zip(before, after, strict=True):
+        ana_page = old.template == "author.html" and old.context()["author"].author.name == "Ana"
+        shows_ana = ana_page or "Ana" in old.context()["people"]
+        same = Fingerprints().call_digest(old.make, old.args) == Fingerprints().call_digest(new.make, new.args)
+        assert same != shows_ana, old.url
+        assert (old.context() == new.context()) == same, old.url
+        changed += not same
+    assert 0 < changed < len(before)
