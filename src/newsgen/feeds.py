@@ -6,6 +6,7 @@ import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -121,7 +122,8 @@ def site_feeds(index: SiteIndex, config: SiteConfig) -> list[Feed]:
     count = config.feed_entries
 
     def newest(articles: Sequence[Article]) -> tuple[Article, ...]:
-        return tuple(article for article in articles if not article.draft)[:count]
+        # The first ``count`` only: a list is looked at no further than its feed shows.
+        return tuple(islice((article for article in articles if not article.draft), count))
 
     feeds = [Feed(feed_url("/"), "/", config.title, config.tagline, newest(index.articles))]
     feeds += [

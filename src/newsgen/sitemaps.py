@@ -36,7 +36,8 @@ class SitemapEntry:
 
 
 def _newest(articles: Iterable[Article]) -> datetime | None:
-    return max((article.modified for article in articles), default=None)
+    # ``updated or published`` is ``modified`` without a property call: there are as many as pages list articles.
+    return max((article.updated or article.published for article in articles), default=None)
 
 
 def _pages(first_url: str, articles: Sequence[Article], per_page: int) -> Iterator[SitemapEntry]:
