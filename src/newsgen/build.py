@@ -18,7 +18,7 @@ from pathlib import Path
 
 import jinja2
 
-from .cache import CODE_VERSION, BuildCache, load_cache, save_cache
+from .cache import CODE_VERSION, BuildCache, CompiledTemplates, load_cache, save_cache
 from .config import SiteConfig
 from .content import (
     Signature,
@@ -217,8 +217,10 @@ def prepare(
     previous: BuildCache | None = None,
     jobs: int = 1,
     progress: Progress | None = None,
+    compiled: jinja2.BytecodeCache | None = None,
 ) -> Prepared:
-    """Read, parse, index and plan the site; ``BuildFailed`` lists every error found."""
+    """Read, parse, index and plan the site; ``BuildFailed`` lists every error found. ``compiled``: where
+    the environment keeps compiled templates between builds."""
     sources = read(config, previous or BuildCache())
     parsed = parse(config, sources, previous or BuildCache(), jobs=jobs, progress=progress)
     content = assemble(sources, parsed.outcomes)
@@ -233,7 +235,11 @@ def prepare(
     )
     assets = theme_assets()
     env = make_environment(
-        config.templates_dir, base_path=config.base_path, base_url=config.base_url, timezone=config.timezone
+        config.templates_dir,
+        base_path=config.base_path,
+        base_url=config.base_url,
+        timezone=config.timezone,
+        compiled=compiled,
     )
     view = site_view(
         config,
@@ -388,8 +394,17 @@ def build(
     check_output_dir(out, config.root)
     workers = jobs or default_jobs()
     previous = BuildCache() if clean else load_cache(config.root)
-    prepared = prepare(config, now=now, options=options, previous=previous, jobs=workers, progress=progress)
     render_key = _sha(CODE_VERSION, repr(config), repr(options))
+    compiled = None if clean else CompiledTemplates(config.root, render_key)
+    prepared = prepare(
+        config,
+        now=now,
+        options=options,
+        previous=previous,
+        jobs=workers,
+        progress=progress,
+        compiled=compiled,
+    )
     digests = page_digests(prepared, render_key, template_digest(config.templates_dir))
     paths = [output_path(job.url) for job in prepared.jobs]
     with exclusive(out) as out:  # one build at a time writes beside this output
@@ -483,6 +498,7 @@ def build(
             outputs=outputs,
         ),
         previous,
+        compiled,
     )
     return BuildReport(
         pages=len(prepared.jobs) + sum(path.endswith(".html") for recipe in prepared.recipes for path in recipe.paths),

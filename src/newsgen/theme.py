@@ -230,7 +230,15 @@ class SiteTemplateLoader(jinja2.FileSystemLoader):
         return super().get_source(environment, template)
 
 
-def make_environment(templates_dir: Path, *, base_path: str, base_url: str, timezone: tzinfo) -> jinja2.Environment:
+def make_environment(
+    templates_dir: Path,
+    *,
+    base_path: str,
+    base_url: str,
+    timezone: tzinfo,
+    compiled: jinja2.BytecodeCache | None = None,
+) -> jinja2.Environment:
+    """The Jinja environment of a site's pages; ``compiled``: where compiled templates are kept between builds."""
     theme_loader = jinja2.FileSystemLoader(THEME_TEMPLATES)
     loaders: list[jinja2.BaseLoader] = []
     if templates_dir.is_dir() and not templates_dir.is_symlink():
@@ -245,6 +253,7 @@ def make_environment(templates_dir: Path, *, base_path: str, base_url: str, time
         keep_trailing_newline=True,
         # An environment lives for one build: templates need not be checked for changes on every include.
         auto_reload=False,
+        bytecode_cache=compiled,
     )
 
     def local(value: datetime) -> datetime:

@@ -377,3 +377,26 @@ def test_an_edit_re_renders_only_the_pages_that_show_it(tmp_path: Path) -> None:
             assert report.rendered == len(changed), f"{operation}: {report.rendered} rendered, {len(changed)} changed"
         if operation != "partial":  # article cards are on every list page
             assert 0 < report.rendered < report.pages // 4
+
+
+def test_compiled_templates_are_kept_for_the_configuration_they_were_compiled_under(tmp_path: Path) -> None:
+    site = Site(tmp_path / "site", random.Random(12))
+    out = site.root / "public"
+    compiled = site.root / CACHE_FOLDER / "templates"
+    build(load_config(site.root), out, now=NOW, jobs=1)
+    first = sorted(path.name for path in compiled.iterdir())
+    assert len({name.split("-")[0] for name in first}) == 1
+    assert len(first) >= 5  # the page templates and the ones they extend and include
+    # Jinja applies filters to constant arguments when it compiles: a new base path must not reuse the code.
+    config = site.root / "newsgen.yaml"
+    config.write_text(config.read_text().replace("https://test.example.org/", "https://test.example.org/paper/"))
+    site.edit("body", NOW)
+    build(load_config(site.root), out, now=NOW, jobs=1)
+    second = sorted(path.name for path in compiled.iterdir())
+    assert len({name.split("-")[0] for name in second}) == 1
+    assert not set(first) & set(second)
+    assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
+    # A template edit is compiled afresh from the same cache.
+    (site.root / "templates" / "404.html").write_text('{% extends "theme/404.html" %}\n{# edited #}\n')
+    build(load_config(site.root), out, now=NOW, jobs=1)
+    assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
