@@ -391,8 +391,13 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
         yield PageJob("index.html", url, front_context, args)
 
     sections = {section.key: section for section in config.sections}
+    shelves: dict[str, tuple[Section, Feeds]] = {}  # each section's value and feeds, shared by its articles
     for article in index.articles:
-        section = sections.get(article.section) or Section(article.section, article.section)
+        shelf = shelves.get(article.section)
+        if shelf is None:
+            section = sections.get(article.section) or Section(article.section, article.section)
+            shelf = shelves[article.section] = (section, listing_feeds(section_url(section.key), section.title))
+        section, feeds = shelf
         related = index.related.get(article.url, ())
         yield PageJob(
             "article.html",
@@ -403,7 +408,7 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
                 article,
                 section,
                 related,
-                listing_feeds(section_url(section.key), section.title),
+                feeds,
                 named((article, *related)),
             ),
         )
@@ -415,7 +420,7 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
     )
     for kind, group in listings:
         for listing in group:
-            feeds = listing_feeds(listing.url, listing.title) if kind == "section" else None
+            list_feeds = listing_feeds(listing.url, listing.title) if kind == "section" else None
             for pagination in paginate(listing.articles, config.per_page, listing.url):
                 url = pagination.url(pagination.number)
                 title = _list_title(kind, listing, pagination.number)
@@ -423,7 +428,7 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
                     f"{kind}.html",
                     url,
                     list_context,
-                    (common, url, title, feeds, head(listing), kind, pagination, named(pagination.items)),
+                    (common, url, title, list_feeds, head(listing), kind, pagination, named(pagination.items)),
                 )
 
     for author in index.authors:
