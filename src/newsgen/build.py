@@ -139,11 +139,9 @@ class Prepared:
 
 
 def _sha(*parts: str | bytes) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part.encode() if isinstance(part, str) else part)
-        digest.update(b"\0")
-    return digest.hexdigest()
+    """The SHA-256 of the parts, each followed by a zero byte (hashed at once: the stamp has 15,000 parts)."""
+    data = [part.encode() if isinstance(part, str) else part for part in parts]
+    return hashlib.sha256(b"\0".join(data) + b"\0" if data else b"").hexdigest()
 
 
 def parse_key(config: SiteConfig) -> str:
