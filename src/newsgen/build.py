@@ -357,14 +357,16 @@ def page_digests(prepared: Prepared, render_key: str, every_template: str) -> li
     fingerprints = prepared.parsed.fingerprints
     used = template_closure_digests(prepared.env, sorted({job.template for job in prepared.jobs}))
     templates = {name: digest or every_template for name, digest in used.items()}
-    # What the pages of one template share, hashed once: each page's URL and arguments are added to a copy.
-    starts = {name: hashlib.sha256(f"{render_key}\0{templates[name]}\0{name}\0".encode()) for name in templates}
-    digests: list[str] = []
-    for job in prepared.jobs:
-        digest = starts[job.template].copy()
-        digest.update(job.url.encode("utf-8", "surrogatepass") + b"\0" + fingerprints.call_digest(job.make, job.args))
-        digests.append(digest.hexdigest())
-    return digests
+    starts = {name: f"{render_key}\0{templates[name]}\0{name}\0".encode() for name in templates}
+    encoding = fingerprints.call_encoding
+    return [
+        hashlib.sha256(
+            b"".join(
+                (starts[job.template], job.url.encode("utf-8", "surrogatepass"), b"\0", encoding(job.make, job.args))
+            )
+        ).hexdigest()
+        for job in prepared.jobs
+    ]
 
 
 def _unique(errors: Sequence[NewsgenError | None]) -> list[NewsgenError]:

@@ -52,6 +52,11 @@ class Fingerprints:
         """The digest of ``function(*args)`` for a pure ``function`` of newsgen's own code (named by its
         qualified name; the code itself is covered by the caller's key), without calling it. Dataclass values
         shared by many calls, such as the site or an article, are digested once."""
+        return hashlib.sha256(self.call_encoding(function, args)).digest()
+
+    def call_encoding(self, function: Callable[..., object], args: tuple[Any, ...]) -> bytes:
+        """What ``call_digest`` hashes, for a caller that hashes it with more (two calls give equal bytes
+        only if they name the same function with equal arguments)."""
         prefix = self._names.get(function)
         if prefix is None:
             parts: list[bytes] = []
@@ -59,7 +64,7 @@ class Fingerprints:
             prefix = self._names[function] = b"".join(parts)
         parts = [prefix]
         self._write_items(args, parts)
-        return hashlib.sha256(b"".join(parts)).digest()
+        return b"".join(parts)
 
     def digest(self, value: object) -> bytes:
         """The SHA-256 of ``value`` (the values digested are never changed once made)."""

@@ -261,6 +261,10 @@ def begin(out: Path, *, incremental: bool, spare: bool = True) -> Staging:
     return Staging(out, staging, incremental and out.is_dir(), spare and _RENAMEAT2 is not None)
 
 
+# What no part of a path inside the output folder may be.
+_FORBIDDEN_PARTS = frozenset(("", ".", ".."))
+
+
 def claim_paths(paths: Iterable[tuple[str, str]]) -> None:
     """Refuse two files for one path (by the rules of a case-insensitive, normalising file system) or an escape."""
     owners: dict[str, str] = {}
@@ -269,8 +273,7 @@ def claim_paths(paths: Iterable[tuple[str, str]]) -> None:
         if key in owners:
             raise OutputError(SourceLocation(Path(relative)), f"two files for one path: {owners[key]} and {owner}")
         owners[key] = owner
-        parts = relative.split("/")
-        if relative.startswith("/") or "\x00" in relative or any(part in ("", ".", "..") for part in parts):
+        if relative.startswith("/") or "\x00" in relative or not _FORBIDDEN_PARTS.isdisjoint(relative.split("/")):
             raise OutputError(SourceLocation(Path(relative)), "refusing to write outside the output folder")
 
 
