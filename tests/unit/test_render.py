@@ -88,6 +88,8 @@ def test_each_page_kind_makes_the_context_its_contract_names() -> None:
     jobs = planned("Writes.")
     assert {job.template for job in jobs} == set(contracts)
     for job in jobs:
+        # Made by one of render's own functions, from nothing but the arguments the page's digest covers.
+        assert job.make.__module__ == "newsgen.render" and job.make.__name__.endswith("_context")
         context = job.context()
         assert set(context) == contracts[job.template].__required_keys__ | (
             {"structured_data"} if job.template == "article.html" else set()
