@@ -18,7 +18,7 @@ from pathlib import Path
 
 import jinja2
 
-from .cache import CODE_VERSION, BuildCache, CompiledTemplates, load_cache, save_cache
+from .cache import CODE_VERSION, BuildCache, CompiledTemplates, TemplateUses, load_cache, save_cache
 from .config import SiteConfig
 from .content import (
     Signature,
@@ -349,14 +349,25 @@ def _file_sha(path: Path) -> str:
         return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
-def page_digests(prepared: Prepared, render_key: str, every_template: str) -> list[str]:
+def template_uses(prepared: Prepared, render_key: str, every_template: str, previous: TemplateUses) -> TemplateUses:
+    """For each page template, the digest of the templates it uses (``template_closure_digests``), under a
+    key of what they are found from: the configuration (where the site's templates are), every template's
+    name and bytes, the names asked for. The last build's are kept while the key holds (they take parsing
+    every template)."""
+    names = sorted({job.template for job in prepared.jobs})
+    key = _sha(render_key, every_template, *names)
+    if previous[0] == key:
+        return previous
+    return key, template_closure_digests(prepared.env, names)
+
+
+def page_digests(prepared: Prepared, render_key: str, every_template: str, uses: TemplateUses) -> list[str]:
     """For each page job, a digest of everything it is rendered from: ``render_key`` (newsgen's code, the
-    configuration, the options), the templates its own template uses (or ``every_template``, a digest of all
-    of them, when it names one by a variable), its URL and the arguments its context is made from (the
-    context itself is made only for the pages rendered)."""
+    configuration, the options), the templates its own template uses (from ``uses``; ``every_template``, a
+    digest of all of them, when it names one by a variable), its URL and the arguments its context is made
+    from (the context itself is made only for the pages rendered)."""
     fingerprints = prepared.parsed.fingerprints
-    used = template_closure_digests(prepared.env, sorted({job.template for job in prepared.jobs}))
-    templates = {name: digest or every_template for name, digest in used.items()}
+    templates = {name: digest or every_template for name, digest in uses[1].items()}
     starts = {name: f"{render_key}\0{templates[name]}\0{name}\0".encode() for name in templates}
     encoding = fingerprints.call_encoding
     return [
@@ -405,7 +416,9 @@ def build(
         progress=progress,
         compiled=compiled,
     )
-    digests = page_digests(prepared, render_key, template_digest(config.templates_dir))
+    every_template = template_digest(config.templates_dir)
+    uses = template_uses(prepared, render_key, every_template, previous.templates)
+    digests = page_digests(prepared, render_key, every_template, uses)
     paths = [output_path(job.url) for job in prepared.jobs]
     with exclusive(out) as out:  # one build at a time writes beside this output
         settle(out)  # first: an interrupted update is completed before the output is compared with the cache
@@ -493,6 +506,7 @@ def build(
             signatures=prepared.parsed.signatures,
             ranking=prepared.index.ranking,
             render_key=render_key,
+            templates=uses,
             out=resolved,
             stamp=stamp,
             outputs=outputs,

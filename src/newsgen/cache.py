@@ -37,6 +37,10 @@ TEMPLATES_FOLDER = "templates"  # compiled templates
 MAGIC = b"newsgen-cache 2\n"
 
 
+# A key of everything it was found from, and for each page template the digest of the templates it uses.
+TemplateUses = tuple[str, Mapping[str, str | None]]
+
+
 @dataclass(frozen=True, slots=True)
 class BuildCache:
     """What one build leaves for the next."""
@@ -50,6 +54,8 @@ class BuildCache:
     # the related articles of the last build and what they were chosen from
     ranking: Ranking = ("", {})
     render_key: str = ""
+    # which templates each page template uses, by digest, and the key of what that was found from
+    templates: TemplateUses = ("", {})
     # the output folder the pages below were written to, and the stamp left in its marker
     out: str = ""
     stamp: str = ""

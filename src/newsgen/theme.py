@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -129,13 +130,19 @@ def fingerprint(source: Path, name: str) -> CopiedFile:
 
 
 def template_digest(templates_dir: Path) -> str:
-    """A SHA-256 over every template a page can use (the site's and the theme's), by name and bytes."""
+    """A SHA-256 over every template a page can use (the site's and the theme's), by name and bytes, and
+    over where each symbolic link among them points (the site's loader refuses some links)."""
     digest = hashlib.sha256()
     for folder in (templates_dir, THEME_TEMPLATES):
+        if folder.is_symlink():
+            digest.update(f"link\0{os.readlink(folder)}\0".encode("utf-8", "surrogatepass"))
         if folder.is_dir():
             for path in sorted(folder.rglob("*")):
+                name = path.relative_to(folder).as_posix()
+                if path.is_symlink():
+                    digest.update(f"{name}\0link\0{os.readlink(path)}\0".encode("utf-8", "surrogatepass"))
                 if path.is_file():
-                    digest.update(f"{path.relative_to(folder).as_posix()}\0{path.stat().st_size}\0".encode())
+                    digest.update(f"{name}\0{path.stat().st_size}\0".encode("utf-8", "surrogatepass"))
                     digest.update(path.read_bytes())
         digest.update(b"\1")
     return digest.hexdigest()

@@ -400,3 +400,22 @@ def test_compiled_templates_are_kept_for_the_configuration_they_were_compiled_un
     (site.root / "templates" / "404.html").write_text('{% extends "theme/404.html" %}\n{# edited #}\n')
     build(load_config(site.root), out, now=NOW, jobs=1)
     assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
+
+
+def test_a_template_replaced_by_a_link_the_loader_refuses_is_seen(tmp_path: Path) -> None:
+    site = Site(tmp_path / "site", random.Random(13))
+    out = site.root / "public"
+    override = site.root / "templates" / "page.html"
+    override.write_text('{% extends "theme/page.html" %}\n{% block title %}OVERRIDDEN{% endblock %}\n')
+    build(load_config(site.root), out, now=NOW, jobs=1)
+    assert b"OVERRIDDEN" in (out / "about" / "index.html").read_bytes()
+    # The same bytes, now through a link out of the site, which the site's loader refuses: the theme's
+    # page.html is used instead, although every template file holds the bytes it held.
+    outside = tmp_path / "elsewhere.html"
+    outside.write_bytes(override.read_bytes())
+    override.unlink()
+    override.symlink_to(outside)
+    build(load_config(site.root), out, now=NOW, jobs=1)
+    assert b"OVERRIDDEN" not in (out / "about" / "index.html").read_bytes()
+    build(load_config(site.root), tmp_path / "clean", now=NOW, jobs=1, clean=True)  # the site as it is, links kept
+    assert output_tree(out) == output_tree(tmp_path / "clean")
