@@ -9,7 +9,6 @@ and the build runs cold.
 
 from __future__ import annotations
 
-import contextlib
 import copyreg
 import dataclasses
 import hashlib
@@ -176,8 +175,10 @@ class CompiledTemplates(jinja2.FileSystemBytecodeCache):
         self.fresh: dict[str, bytes] = {}  # file name → compiled template, to write
 
     def load_bytecode(self, bucket: Bucket) -> None:
-        with contextlib.suppress(OSError):
+        try:
             super().load_bytecode(bucket)
+        except Exception:  # a file that cannot be read, or damaged past Jinja's own checks: compiled again
+            bucket.reset()
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         stream = io.BytesIO()

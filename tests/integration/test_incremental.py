@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from jinja2.bccache import bc_magic
 
 from newsgen.build import BuildOptions, build, read
 from newsgen.cache import CACHE_FILE, CACHE_FOLDER, CODE_VERSION, load_cache
@@ -399,6 +400,12 @@ def test_compiled_templates_are_kept_for_the_configuration_they_were_compiled_un
     # A template edit is compiled afresh from the same cache.
     (site.root / "templates" / "404.html").write_text('{% extends "theme/404.html" %}\n{# edited #}\n')
     build(load_config(site.root), out, now=NOW, jobs=1)
+    assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
+    # Damaged files (Jinja's header, then garbage) are compiled again, not trusted and not fatal.
+    for path in compiled.iterdir():
+        path.write_bytes(bc_magic + b"garbage")
+    site.edit("title", NOW)
+    assert build(load_config(site.root), out, now=NOW, jobs=1).rendered > 0
     assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
 
 
