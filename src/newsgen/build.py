@@ -157,7 +157,8 @@ def read(config: SiteConfig, previous: BuildCache) -> SiteSources:
         for path, (signature, digest) in previous.signatures.items()
         if (hit := remembered.get(path)) is not None and hit[0] == digest
     }
-    return read_site(config, known)
+    # The cached models' paths, so that listing the files need not make a Path for each again.
+    return read_site(config, known, {path: model.source for path, (_, model) in remembered.items()})
 
 
 def parse(
@@ -169,17 +170,20 @@ def parse(
     remembered = previous.parsed if previous.parse_key == key else {}
     renderer = MarkdownRenderer(embed_hosts=config.embed_hosts, trusted_html=config.trusted_html)
 
-    def cached(source: SourceFile) -> tuple[str, Article | Page] | None:
-        hit = remembered.get(str(source.path))
+    names = [str(source.path) for source in sources.files]
+
+    def cached(source: SourceFile, name: str) -> tuple[str, Article | Page] | None:
+        hit = remembered.get(name)
         return hit if hit is not None and source.error is None and source.digest == hit[0] else None
 
-    def model(source: SourceFile) -> tuple[str, Outcome, bool]:
+    def model(number: int) -> tuple[str, Outcome, bool]:
         """The file's digest, its model or errors, and whether it had to be parsed (not found in the cache)."""
-        source = read_source(source)
-        hit = cached(source)  # read again because its signature changed, but perhaps the same bytes
+        source = read_source(sources.files[number])
+        hit = cached(source, names[number])  # read again because its signature changed, but perhaps the same bytes
         return (hit[0], hit[1], False) if hit else (source.digest, parse_outcome(source, config, renderer), True)
 
-    todo = [source for source in sources.files if cached(source) is None]
+    hits = [cached(source, name) for source, name in zip(sources.files, names, strict=True)]
+    todo = [number for number, hit in enumerate(hits) if hit is None]
     fresh = iter(
         parallel_map(
             model,
@@ -193,17 +197,16 @@ def parse(
     signatures: dict[str, tuple[Signature, str]] = {}
     known: dict[int, tuple[object, bytes]] = {}
     count = 0
-    for source in sources.files:
-        hit = cached(source)
+    for source, name, hit in zip(sources.files, names, hits, strict=True):
         digest, outcome, parsed = (hit[0], hit[1], False) if hit else next(fresh)
         count += parsed
         outcomes.append(outcome)
         if isinstance(outcome, Article | Page):
-            models[str(source.path)] = (digest, outcome)
+            models[name] = (digest, outcome)
             if source.signature is not None:
-                signatures[str(source.path)] = (source.signature, digest)
+                signatures[name] = (source.signature, digest)
             # A model is a pure function of its file's path and bytes and the parse settings.
-            known[id(outcome)] = (outcome, hashlib.sha256(f"{key}\0{source.path}\0{digest}".encode()).digest())
+            known[id(outcome)] = (outcome, hashlib.sha256(f"{key}\0{name}\0{digest}".encode()).digest())
     return Parsed(outcomes, key, models, signatures, Fingerprints(known), count)
 
 

@@ -416,9 +416,13 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def walk_files(folder: Path, root: Path, suffix: str = "") -> tuple[list[Path], list[str]]:
+def walk_files(
+    folder: Path, root: Path, suffix: str = "", made: Mapping[str, Path] | None = None
+) -> tuple[list[Path], list[str]]:
     """Files under ``folder`` in a stable order (a folder's files, then its sub-folders, each sorted by name);
-    symlinks leading out of ``root`` are skipped with a warning."""
+    symlinks leading out of ``root`` are skipped with a warning. ``made``: Paths already made, by their string,
+    to use rather than make again."""
+    made = made or {}
     files: list[Path] = []
     warnings: list[str] = []
     if not folder.is_dir():
@@ -442,7 +446,7 @@ def walk_files(folder: Path, root: Path, suffix: str = "") -> tuple[list[Path], 
         for entry in entries:
             if _is_dir(entry) or entry.name.startswith(".") or not entry.name.endswith(suffix):
                 continue
-            path = Path(entry.path)
+            path = made.get(entry.path) or Path(entry.path)
             if entry.is_symlink():
                 try:
                     target = path.resolve(strict=True)
@@ -568,23 +572,28 @@ def read_source(source: SourceFile) -> SourceFile:
     return replace(source, data=data, digest=hashlib.sha256(data).hexdigest())
 
 
-def read_site(config: SiteConfig, known: Mapping[str, tuple[Signature, str]] | None = None) -> SiteSources:
+def read_site(
+    config: SiteConfig,
+    known: Mapping[str, tuple[Signature, str]] | None = None,
+    paths: Mapping[str, Path] | None = None,
+) -> SiteSources:
     """List the content files (stat only: each is read by ``read_source`` where it is parsed), and read the
     author profiles and the static file list.
 
     ``known`` maps a source path to a signature and digest from an earlier build: a file whose signature
-    is unchanged need not be read (its digest is taken as it is).
+    is unchanged need not be read (its digest is taken as it is). ``paths``: Paths already made for the
+    content files, by their string.
     """
     started = time_ns()
     errors: list[NewsgenError] = []
-    article_files, warnings = walk_files(config.content_dir / "articles", config.root, ".md")
-    page_files, page_warnings = walk_files(config.content_dir / "pages", config.root, ".md")
+    article_files, warnings = walk_files(config.content_dir / "articles", config.root, ".md", paths)
+    page_files, page_warnings = walk_files(config.content_dir / "pages", config.root, ".md", paths)
     static_files, static_warnings = walk_files(config.static_dir, config.root)
     # Templates are read by the theme's loader, which refuses the same links; listing them here reports them.
     _, template_warnings = walk_files(config.templates_dir, config.root)
     files: list[SourceFile] = []
-    for kind, paths in (("article", article_files), ("page", page_files)):
-        files += [stat_source(kind, path, known or {}, started) for path in paths]
+    for kind, listed in (("article", article_files), ("page", page_files)):
+        files += [stat_source(kind, path, known or {}, started) for path in listed]
     authors: tuple[Author, ...] = ()
     authors_file = config.content_dir / "authors.yaml"
     if authors_file.is_symlink() and not _inside(authors_file, config.root):
