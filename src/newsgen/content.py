@@ -463,9 +463,9 @@ def walk_files(
     return files, warnings
 
 
-def _read_bytes(path: Path, size: int | None = None) -> bytes:
+def _read_bytes(path: Path) -> bytes:
     try:
-        if (path.stat().st_size if size is None else size) > MAX_SOURCE_BYTES:
+        if path.stat().st_size > MAX_SOURCE_BYTES:
             raise ContentError(
                 SourceLocation(path), f"file is larger than {MAX_SOURCE_BYTES // 1_000_000} MB; split it or shrink it"
             )
