@@ -12,13 +12,26 @@ import hashlib
 import pickle
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import jinja2
 
-from .cache import CODE_VERSION, BuildCache, CompiledTemplates, TemplateUses, load_cache, save_cache
+from .cache import (
+    CODE_VERSION,
+    BodyStore,
+    BuildCache,
+    CompiledTemplates,
+    DamagedCache,
+    TemplateUses,
+    body_store,
+    clear_cache,
+    has_cache,
+    load_cache,
+    save_cache,
+)
 from .config import SiteConfig
 from .content import (
     Signature,
@@ -162,10 +175,17 @@ def read(config: SiteConfig, previous: BuildCache) -> SiteSources:
 
 
 def parse(
-    config: SiteConfig, sources: SiteSources, previous: BuildCache, *, jobs: int, progress: Progress | None
+    config: SiteConfig,
+    sources: SiteSources,
+    previous: BuildCache,
+    *,
+    jobs: int,
+    progress: Progress | None,
+    store: BodyStore | None = None,
 ) -> Parsed:
     """Every content file as a model: from the cache when its bytes are unchanged, else parsed in the workers
-    (which read the files they are given: the files' bytes never pass through this process)."""
+    (which read the files they are given: the files' bytes never pass through this process). With a ``store``,
+    the workers keep each article's body there and this process holds only its name."""
     key = parse_key(config)
     remembered = previous.parsed if previous.parse_key == key else {}
     renderer = MarkdownRenderer(embed_hosts=config.embed_hosts, trusted_html=config.trusted_html)
@@ -180,7 +200,12 @@ def parse(
         """The file's digest, its model or errors, and whether it had to be parsed (not found in the cache)."""
         source = read_source(sources.files[number])
         hit = cached(source, names[number])  # read again because its signature changed, but perhaps the same bytes
-        return (hit[0], hit[1], False) if hit else (source.digest, parse_outcome(source, config, renderer), True)
+        if hit:
+            return hit[0], hit[1], False
+        outcome = parse_outcome(source, config, renderer)
+        if store is not None and isinstance(outcome, Article) and isinstance(outcome.body, str):
+            outcome = replace(outcome, body=store.put(outcome.body))
+        return source.digest, outcome, True
 
     hits = [cached(source, name) for source, name in zip(sources.files, names, strict=True)]
     todo = [number for number, hit in enumerate(hits) if hit is None]
@@ -219,11 +244,12 @@ def prepare(
     jobs: int = 1,
     progress: Progress | None = None,
     compiled: jinja2.BytecodeCache | None = None,
+    store: BodyStore | None = None,
 ) -> Prepared:
     """Read, parse, index and plan the site; ``BuildFailed`` lists every error found. ``compiled``: where
-    the environment keeps compiled templates between builds."""
+    the environment keeps compiled templates between builds; ``store``: where articles' bodies are kept."""
     sources = read(config, previous or BuildCache())
-    parsed = parse(config, sources, previous or BuildCache(), jobs=jobs, progress=progress)
+    parsed = parse(config, sources, previous or BuildCache(), jobs=jobs, progress=progress, store=store)
     content = assemble(sources, parsed.outcomes)
     index = index_site(
         content,
@@ -262,8 +288,15 @@ def prepare(
 
 def generate(config: SiteConfig, *, now: datetime, options: BuildOptions) -> Generated:
     """Everything the site consists of, in memory; ``BuildFailed`` lists every error found. (Files the build
-    cache holds unchanged are not parsed again; the cache is only read.)"""
-    prepared = prepare(config, now=now, options=options, previous=load_cache(config.root), jobs=default_jobs())
+    cache holds unchanged are not parsed again; the cache is only read, and ignored if found damaged.)"""
+    try:
+        return _generate(config, now=now, options=options, previous=load_cache(config.root))
+    except DamagedCache:
+        return _generate(config, now=now, options=options, previous=BuildCache())
+
+
+def _generate(config: SiteConfig, *, now: datetime, options: BuildOptions, previous: BuildCache) -> Generated:
+    prepared = prepare(config, now=now, options=options, previous=previous, jobs=default_jobs())
     pages, errors = render_all(iter(prepared.jobs), prepared.env)
     if errors:
         raise BuildFailed(errors)
@@ -403,8 +436,35 @@ def build(
     spare: bool = True,
 ) -> BuildReport:
     """Build the site into ``out``, reusing what the cache shows unchanged unless ``clean``; ``spare``: keep the
-    spare tree through which an update is swapped in whole (see output.py)."""
+    spare tree through which an update is swapped in whole (see output.py). A cache found damaged while it is
+    used is deleted and the build starts again, cold (the output is untouched until a build succeeds)."""
     started = time.perf_counter()
+    run = partial(_build, config, out, now=now, options=options, jobs=jobs, progress=progress, spare=spare)
+    first = not has_cache(config.root)
+    try:
+        try:
+            return run(clean=clean, started=started)
+        except DamagedCache:
+            clear_cache(config.root)
+            return run(clean=True, started=started)
+    except BaseException:
+        if first:  # a site's first build that fails leaves no cache (the bodies it stored) behind
+            clear_cache(config.root)
+        raise
+
+
+def _build(
+    config: SiteConfig,
+    out: Path,
+    *,
+    now: datetime,
+    options: BuildOptions,
+    jobs: int | None,
+    clean: bool,
+    progress: Progress | None,
+    spare: bool,
+    started: float,
+) -> BuildReport:
     check_output_dir(out, config.root)
     workers = jobs or default_jobs()
     previous = BuildCache() if clean else load_cache(config.root)
@@ -418,6 +478,7 @@ def build(
         jobs=workers,
         progress=progress,
         compiled=compiled,
+        store=body_store(config.root),
     )
     every_template = template_digest(config.templates_dir)
     uses = template_uses(prepared, render_key, every_template, previous.templates)

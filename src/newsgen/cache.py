@@ -9,12 +9,14 @@ and the build runs cold.
 
 from __future__ import annotations
 
+import contextlib
 import copyreg
 import dataclasses
 import hashlib
 import io
 import os
 import pickle
+import shutil
 import sys
 import zlib
 from collections.abc import Callable, Mapping
@@ -33,6 +35,7 @@ from .models import Article, Correction, LeadImage, Link, Page, SubSection
 CACHE_FOLDER = ".newsgen-cache"
 CACHE_FILE = "build.cache"  # the keys and the pages; the parsed models are in parsed-NN.cache
 TEMPLATES_FOLDER = "templates"  # compiled templates
+BODIES_FOLDER = "bodies"  # articles' HTML bodies, each in a file named by its SHA-256
 MAGIC = b"newsgen-cache 2\n"
 
 
@@ -62,11 +65,85 @@ class BuildCache:
     outputs: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
+class DamagedCache(Exception):
+    """A part of the build cache found missing or damaged while it is used: the build starts again, cold."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBody:
+    """An article's HTML body in the body store: ``folder/sha[:2]/sha``, checked against its name when read."""
+
+    folder: str
+    sha: str
+
+    def read(self) -> str:
+        path = os.path.join(self.folder, self.sha[:2], self.sha)
+        try:
+            with open(path, "rb") as stream:
+                data = stream.read()
+        except OSError as error:
+            raise DamagedCache(f"{path}: {error.strerror}") from None
+        if hashlib.sha256(data).hexdigest() != self.sha:
+            raise DamagedCache(f"{path}: damaged")
+        return data.decode()
+
+
+@dataclass(frozen=True, slots=True)
+class BodyStore:
+    """Where a build keeps the HTML bodies of the articles it parses (``SITE/.newsgen-cache/bodies/``), so that
+    the build holds only their names and a page or feed reads the bodies it shows. A body is stored once per
+    distinct content; a folder that cannot be written leaves the body in memory."""
+
+    folder: str
+
+    def put(self, html: str) -> str | StoredBody:
+        data = html.encode()
+        sha = hashlib.sha256(data).hexdigest()
+        shelf = os.path.join(self.folder, sha[:2])
+        path = os.path.join(shelf, sha)
+        if not os.path.exists(path):  # else the same content, stored before (a damaged file is found when read)
+            temporary = f"{path}.{os.getpid()}.tmp"
+            try:
+                os.makedirs(shelf, exist_ok=True)
+                with open(temporary, "wb") as stream:
+                    stream.write(data)
+                os.replace(temporary, path)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
+                return html
+        return StoredBody(self.folder, sha)
+
+    def keep(self, names: set[str], dropped: set[str] | None) -> None:
+        """Remove the bodies ``dropped`` (every body not in ``names`` when None) but those in ``names``."""
+        if dropped is None:
+            dropped = set()
+            with contextlib.suppress(OSError):
+                for shelf in os.scandir(self.folder):
+                    with contextlib.suppress(OSError):
+                        dropped.update(entry.name for entry in os.scandir(shelf.path))
+        for name in dropped - names:
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(self.folder, name[:2], name))
+
+
+def body_store(site: Path) -> BodyStore:
+    return BodyStore(str(site / CACHE_FOLDER / BODIES_FOLDER))
+
+
+def _stored_bodies(parsed: Mapping[str, tuple[str, Article | Page]]) -> set[str]:
+    return {
+        model.body.sha
+        for _, model in parsed.values()
+        if isinstance(model, Article) and isinstance(model.body, StoredBody)
+    }
+
+
 # The parsed models are spread over this many files, so that one edit rewrites one of them.
 SHARDS = 32
 # Models are stored as their class and field values: loading calls the constructor, which is
 # much faster than restoring a slotted dataclass field by field.
-_MODELS: tuple[type, ...] = (Article, Page, SubSection, Correction, LeadImage, Link)
+_MODELS: tuple[type, ...] = (Article, Page, SubSection, Correction, LeadImage, Link, StoredBody)
 _FIELDS: dict[type, tuple[str, ...]] = {kind: tuple(item.name for item in dataclasses.fields(kind)) for kind in _MODELS}
 
 
@@ -256,9 +333,17 @@ def save_cache(
             _write(cache_path(site), main)
         if templates is not None:
             templates.save()
+        # The bodies the last build's models named and these do not (every one not named, after a cold build).
+        dropped = _stored_bodies(previous.parsed) if previous is not None and previous.parsed else None
+        body_store(site).keep(_stored_bodies(cache.parsed), dropped)
     except OSError:
         pass
 
 
+def has_cache(site: Path) -> bool:
+    return os.path.lexists(site / CACHE_FOLDER)
+
+
 def clear_cache(site: Path) -> None:
-    cache_path(site).unlink(missing_ok=True)
+    """Delete the cache folder: the next build is cold."""
+    shutil.rmtree(site / CACHE_FOLDER, ignore_errors=True)

@@ -289,7 +289,7 @@ def parse_article(path: Path, text: str, config: SiteConfig, renderer: MarkdownR
         section=section,
         slug=slug,
         url=article_url(section, published.astimezone(config.timezone), slug, config.permalink),
-        body_html=rendered.html,
+        body=rendered.html,
         summary=summary or plain_summary(rendered.html),
         tags=tags,
         subsections=rendered.subsections,

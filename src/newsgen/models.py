@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,12 @@ class Link:
     url: str
 
 
+class Stored(Protocol):
+    """Text kept out of memory (an article body in the build cache), read each time it is used."""
+
+    def read(self) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Author:
     name: str
@@ -60,7 +67,7 @@ class Article:
     section: str
     slug: str
     url: str
-    body_html: str
+    body: str | Stored  # the HTML body, or where it is stored: read it as ``body_html``
     summary: str
     tags: tuple[str, ...] = ()
     subsections: tuple[SubSection, ...] = ()
@@ -78,6 +85,11 @@ class Article:
     @property
     def modified(self) -> datetime:
         return self.updated or self.published
+
+    @property
+    def body_html(self) -> str:
+        """The HTML body (a build keeps it on disk, so that memory does not grow with the whole archive)."""
+        return self.body if isinstance(self.body, str) else self.body.read()
 
 
 @dataclass(frozen=True, slots=True)

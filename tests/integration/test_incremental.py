@@ -23,10 +23,11 @@ from pathlib import Path
 import pytest
 from jinja2.bccache import bc_magic
 
-from newsgen.build import BuildOptions, build, read
-from newsgen.cache import CACHE_FILE, CACHE_FOLDER, CODE_VERSION, load_cache
+from newsgen.build import BuildOptions, build, check, read
+from newsgen.cache import BODIES_FOLDER, CACHE_FILE, CACHE_FOLDER, CODE_VERSION, StoredBody, load_cache
 from newsgen.config import load_config
 from newsgen.content import RACY_NANOSECONDS, read_source, stat_source
+from newsgen.models import Article
 from newsgen.output import MARKER
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -95,6 +96,10 @@ class Site:
     @property
     def articles(self) -> list[Path]:
         return sorted((self.root / "content" / "articles").rglob("*.md"))
+
+    @property
+    def bodies(self) -> list[Path]:
+        return sorted(path for path in (self.root / CACHE_FOLDER / BODIES_FOLDER).rglob("*") if path.is_file())
 
     def pick(self) -> Path:
         return self.rng.choice(self.articles)
@@ -167,6 +172,15 @@ class Site:
             (self.root / "content" / "pages" / f"page-{number}.md").write_text(
                 f"---\ntitle: Page {number} v{rng.randint(1, 99)}\n---\nText.\n"
             )
+        elif operation == "damage":
+            # A body in the cache's store altered or lost: found when a page needs it, and the build runs cold.
+            bodies = self.bodies
+            if bodies:
+                body = rng.choice(bodies)
+                if rng.random() < 0.5:
+                    body.unlink()
+                else:
+                    body.write_bytes(b"<p>Not the body that was stored.</p>")
         elif operation == "config":
             config = self.root / "newsgen.yaml"
             text = config.read_text()
@@ -194,6 +208,7 @@ OPERATIONS = (
     "profile",
     "page",
     "partial",
+    "damage",
 )
 
 
@@ -245,6 +260,65 @@ def test_a_damaged_or_foreign_cache_is_ignored(tmp_path: Path) -> None:
     cache.write_bytes(b"not a cache at all")
     garbage = build(load_config(site.root), out, now=NOW, jobs=1)
     assert garbage.parsed == files
+    assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
+
+
+def stored_articles(site: Site) -> list[Article]:
+    return [model for _, model in load_cache(site.root).parsed.values() if isinstance(model, Article)]
+
+
+def test_article_bodies_are_kept_in_the_store_and_only_the_current_ones(tmp_path: Path) -> None:
+    site = Site(tmp_path / "site", random.Random(14))
+    out = site.root / "public"
+    build(load_config(site.root), out, now=NOW, jobs=1)
+    articles = stored_articles(site)
+    assert len(articles) == len(site.articles)
+    assert all(isinstance(article.body, StoredBody) for article in articles)
+    before = {path.name for path in site.bodies}
+    assert before == {article.body.sha for article in articles if isinstance(article.body, StoredBody)}
+    edited = site.articles[0]
+    edited.write_text(edited.read_text() + "\nA paragraph only this edit adds.\n")
+    build(load_config(site.root), out, now=NOW, jobs=1)
+    after = {path.name for path in site.bodies}
+    assert after == {article.body.sha for article in stored_articles(site) if isinstance(article.body, StoredBody)}
+    assert len(after - before) == len(before - after) == 1  # the old body of the edited article is gone
+    shown = [path for path, data in output_tree(out).items() if b"A paragraph only this edit adds." in data]
+    # Its page and its entries in the feeds (the site's, its section's, its author's), read from the store.
+    assert len([path for path in shown if path.endswith(".html")]) == 1
+    assert "feed.xml" in shown and len(shown) == 4
+    assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
+
+
+@pytest.mark.parametrize("damage", ["altered", "missing", "all missing"])
+def test_a_damaged_body_store_makes_a_cold_build_and_a_right_check(tmp_path: Path, damage: str) -> None:
+    site = Site(tmp_path / "site", random.Random(15))
+    out = site.root / "public"
+    build(load_config(site.root), out, now=NOW, jobs=1)
+    if damage == "altered":
+        site.bodies[0].write_bytes(b"<p>Not the body that was stored.</p>")
+    elif damage == "missing":
+        site.bodies[0].unlink()
+    else:
+        shutil.rmtree(site.root / CACHE_FOLDER / BODIES_FOLDER)
+    site.edit("config", NOW)  # every page is rendered again, and reads its article's body
+    checked = check(load_config(site.root), now=NOW, options=BuildOptions())
+    report = build(load_config(site.root), out, now=NOW, jobs=1)
+    assert report.parsed == len(site.articles) + 1  # cold
+    cold = cold_tree(site.root, tmp_path / "cold", NOW)
+    assert output_tree(out) == cold
+    assert {file.path: file.data for file in checked.pages}.items() <= cold.items()
+    assert len(site.bodies) == len(site.articles)
+
+
+def test_a_body_store_that_cannot_be_written_keeps_the_bodies_in_memory(tmp_path: Path) -> None:
+    site = Site(tmp_path / "site", random.Random(16))
+    (site.root / CACHE_FOLDER).mkdir()
+    (site.root / CACHE_FOLDER / BODIES_FOLDER).write_text("a file where the store's folder would be")
+    out = site.root / "public"
+    build(load_config(site.root), out, now=NOW, jobs=1)
+    assert all(isinstance(article.body, str) for article in stored_articles(site))
+    site.edit("body", NOW)
+    build(load_config(site.root), out, now=NOW, jobs=1)
     assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
 
 

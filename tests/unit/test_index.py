@@ -37,7 +37,7 @@ def make(
         section=section,
         slug=slug,
         url=article_url(section, published.astimezone(KARACHI), slug, "/{section}/{year}/{month}/{day}/{slug}/"),
-        body_html="<p>Body.</p>",
+        body="<p>Body.</p>",
         summary="Body.",
         tags=tags,
         **flags,

@@ -42,7 +42,7 @@ def story(number: int, published: datetime, tags: tuple[str, ...]) -> Article:
         section="news",
         slug=f"a{number}",
         url=f"/news/a{number:04d}/",
-        body_html="",
+        body="",
         summary="",
         tags=tags,
     )
