@@ -196,7 +196,7 @@ def _shard_of(source: str) -> int:
 
 def _checksum(payload: bytes | memoryview) -> bytes:
     # CRC-32 finds the damage a cache can come to (a torn or altered file) at a third of SHA-256's cost,
-    # which counts when a rebuild reads ~80 MB of models; a cache is never trusted as a security boundary.
+    # which counts for the models and pages of a large site; a cache is never trusted as a security boundary.
     return f"{zlib.crc32(payload):08x}".encode()
 
 
