@@ -38,7 +38,8 @@ if sys.platform != "win32":
 from .models import CopiedFile, OutputFile
 
 MARKER = ".newsgen-output"
-SOURCE_FOLDERS = ("content", "templates", "static")
+# The site's folders an output must not be in: its sources, and the build cache (deleted whole when found damaged).
+SOURCE_FOLDERS = ("content", "templates", "static", ".newsgen-cache")
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 

@@ -129,6 +129,7 @@ def site(tmp_path: Path) -> Path:
         ("content/public", "the output folder must not be inside the site's content/ folder"),
         ("templates", "the output folder must not be inside the site's templates/ folder"),
         ("static/out", "the output folder must not be inside the site's static/ folder"),
+        (".newsgen-cache/out", "the output folder must not be inside the site's .newsgen-cache/ folder"),
     ],
 )
 def test_an_output_folder_that_would_destroy_sources_is_refused(site: Path, out: str, message: str) -> None:
