@@ -101,17 +101,25 @@ class BodyStore:
         sha = hashlib.sha256(data).hexdigest()
         shelf = os.path.join(self.folder, sha[:2])
         path = os.path.join(shelf, sha)
-        if not os.path.exists(path):  # else the same content, stored before (a damaged file is found when read)
-            temporary = f"{path}.{os.getpid()}.tmp"
+        # Written in place, not beside and renamed (half the cost): a file left short by a killed build, like
+        # any damaged one, is found when it is read. A file already there holds the same content.
+        try:
             try:
+                descriptor = os.open(path, _NEW_FILE, 0o666)
+            except FileNotFoundError:
                 os.makedirs(shelf, exist_ok=True)
-                with open(temporary, "wb") as stream:
-                    stream.write(data)
-                os.replace(temporary, path)
-            except OSError:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
-                return html
+                descriptor = os.open(path, _NEW_FILE, 0o666)
+        except FileExistsError:
+            return StoredBody(self.folder, sha)
+        except OSError:
+            return html
+        try:
+            with open(descriptor, "wb") as stream:
+                stream.write(data)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+            return html
         return StoredBody(self.folder, sha)
 
     def keep(self, names: set[str], dropped: set[str] | None) -> None:
@@ -125,6 +133,9 @@ class BodyStore:
         for name in dropped - names:
             with contextlib.suppress(OSError):
                 os.unlink(os.path.join(self.folder, name[:2], name))
+
+
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
 
 def body_store(site: Path) -> BodyStore:
