@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
 from .build import BuildOptions, BuildReport, build, check, next_due
@@ -329,3 +329,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BuildFailed as failure:
         _report_errors(failure.errors, args.command)
         return EXIT_CONTENT
+
+
+def run() -> NoReturn:
+    """The ``newsgen`` command (and ``python -m newsgen``): ``main``, then exit with its code.
+
+    Every object still alive is frozen first (``gc.freeze``), so that the cyclic garbage collections of
+    Python's shutdown look at none of them: after a rebuild of 10,000 articles they took about 25 ms of the
+    exit. The rest of a normal exit stays (the streams flushed, atexit handlers, a profiler's report).
+    ``main`` itself returns without it, for callers that go on (the tests).
+    """
+    code = main()
+    gc.freeze()
+    sys.exit(code)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import gc
+import os
+import pstats
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,7 +16,7 @@ from typing import Any
 import pytest
 
 from newsgen import cli
-from tests.conftest import FIXTURES, MINIMAL_CONFIG, STARTER_TREE, Run, write_tree
+from tests.conftest import FIXTURES, MINIMAL_CONFIG, SOURCE_DATE_EPOCH, STARTER_TREE, Run, write_tree
 from tests.integration.htmltree import broken_links, page
 
 BASIC = FIXTURES / "sites" / "basic"
@@ -295,6 +299,27 @@ def test_python_dash_m_newsgen_runs_as_a_process(site: Path, tmp_path: Path, run
     assert run_process("build", "--bogus").code == 2
     version = run_process("--version")
     assert version.code == 0 and version.out.startswith("newsgen ")
+
+
+def test_a_process_exits_as_python_does_its_output_flushed_and_a_profile_written(site: Path, tmp_path: Path) -> None:
+    """``python -m newsgen`` freezes what is left before it exits, and otherwise exits as Python does: what its
+    block-buffered streams hold (as they are on a pipe without PYTHONUNBUFFERED) comes out, the exit code is
+    kept, and a profiler wrapped around it still writes its report."""
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
+    environment["SOURCE_DATE_EPOCH"] = SOURCE_DATE_EPOCH
+    arguments = ["-m", "newsgen", "build", str(site), "--out", str(tmp_path / "out")]
+    built = subprocess.run([sys.executable, *arguments], capture_output=True, text=True, env=environment)
+    assert built.returncode == 0, built.stderr
+    assert SUMMARY.match(built.stdout.splitlines()[0]), built.stdout
+    assert "1 draft left out" in built.stdout
+    profile = tmp_path / "build.prof"
+    profiled = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(profile), *arguments], env=environment)
+    assert profiled.returncode == 0
+    assert "build" in {name for _, _, name in pstats.Stats(str(profile)).stats}  # type: ignore[attr-defined]
+    (site / "content/articles/broken.md").write_text("---\ntitle: [\n---\nText.\n")
+    failed = subprocess.run([sys.executable, *arguments], capture_output=True, text=True, env=environment)
+    assert failed.returncode == 1
+    assert failed.stderr.endswith("build failed: 1 error\n"), failed.stderr
 
 
 def test_a_bad_source_date_epoch_exits_2(
