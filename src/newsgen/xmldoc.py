@@ -9,8 +9,9 @@ from lxml import etree
 
 # Everything outside XML 1.0's Char production: C0 controls but tab and newlines,
 # lone surrogates, U+FFFE and U+FFFF. Such a character in a title would make the
-# whole document unparseable, so it is dropped rather than escaped.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# whole document unparseable, so it is dropped rather than escaped. (Named as what
+# it matches, not as the complement of Char: that class takes 7 ms to compile.)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def xml_text(text: str) -> str:

@@ -166,6 +166,15 @@ def test_xml_text_drops_only_what_xml_forbids() -> None:
     assert xml_text("tab\tline\ncr\r — ü 😀 \x7f") == "tab\tline\ncr\r — ü 😀 \x7f"
 
 
+def test_xml_text_keeps_exactly_the_characters_of_xml_1_0() -> None:
+    """Every code point, against the Char production: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] |
+    [#x10000-#x10FFFF]."""
+    ranges = ((0x9, 0x9), (0xA, 0xA), (0xD, 0xD), (0x20, 0xD7FF), (0xE000, 0xFFFD), (0x10000, 0x10FFFF))
+    allowed = "".join(chr(code) for low, high in ranges for code in range(low, high + 1))
+    everything = "".join(map(chr, range(0x110000)))
+    assert xml_text(everything) == allowed
+
+
 def test_absolute_links_keeps_the_markup_and_rewrites_every_link() -> None:
     body = (
         '<p>A &amp; B <a href="/x/">x</a> <a href="https://other.org/y">y</a> <a href="mailto:a@b.org">m</a></p>\n'
