@@ -146,7 +146,7 @@ def ranking_key(articles: tuple[Article, ...]) -> str:
 def _reuse_related(articles: tuple[Article, ...], ranking: Ranking) -> dict[str, tuple[Article, ...]] | None:
     by_url = {article.url: article for article in articles}
     try:
-        return {url: tuple(by_url[other] for other in others) for url, others in ranking[1].items()}
+        return {url: tuple(map(by_url.__getitem__, others)) for url, others in ranking[1].items()}
     except KeyError:
         return None
 
@@ -200,6 +200,7 @@ def index_site(
     tag_titles: dict[str, str] = {}
     by_author: dict[str, list[Article]] = defaultdict(list)
     author_names: dict[str, str] = {}
+    byline_slugs: dict[str, str] = {}  # each name in a byline, in the order first met, and its slug
     by_day: dict[date, list[Article]] = defaultdict(list)
     for article in articles:
         by_section[article.section].append(article)
@@ -211,6 +212,7 @@ def index_site(
             name_slug = slug(name)
             by_author[name_slug].append(article)
             author_names.setdefault(name_slug, name)
+            byline_slugs.setdefault(name, name_slug)
         by_day[article.published.astimezone(timezone).date()].append(article)
 
     profiles = {slugify(author.name): author for author in content.authors}
@@ -220,7 +222,7 @@ def index_site(
         if key
         for author in (profiles.get(key) or Author(name=author_names[key], slug=key),)
     }
-    people = {name: listings[slug(name)] for article in articles for name in article.byline if slug(name)}
+    people = {name: listings[name_slug] for name, name_slug in byline_slugs.items() if name_slug}
     featured = [article for article in articles if article.featured]
     key = ranking_key(articles)
     related = _reuse_related(articles, remembered) if remembered is not None and remembered[0] == key else None

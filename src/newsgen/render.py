@@ -369,7 +369,7 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
     byline_of = {id(article): byline(article.byline) for article in index.articles}
 
     def named(articles: Iterable[Article]) -> tuple[Byline, ...]:
-        return tuple([byline_of[id(article)] for article in articles])
+        return tuple(map(byline_of.__getitem__, map(id, articles)))
 
     lead = index.lead
     # The newest breaking story gets the front page's banner, whether or not it is the lead.
