@@ -190,7 +190,7 @@ def parse(
     remembered = previous.parsed if previous.parse_key == key else {}
     renderer = MarkdownRenderer(embed_hosts=config.embed_hosts, trusted_html=config.trusted_html)
 
-    names = [str(source.path) for source in sources.files]
+    names = [source.name for source in sources.files]
 
     def cached(source: SourceFile, name: str) -> tuple[str, Article | Page] | None:
         hit = remembered.get(name)

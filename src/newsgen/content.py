@@ -422,8 +422,13 @@ def walk_files(
     """Files under ``folder`` in a stable order (a folder's files, then its sub-folders, each sorted by name);
     symlinks leading out of ``root`` are skipped with a warning. ``made``: Paths already made, by their string,
     to use rather than make again."""
-    made = made or {}
-    files: list[Path] = []
+    listed, warnings = _walk(folder, root, suffix, made or {})
+    return [path for _, path in listed], warnings
+
+
+def _walk(folder: Path, root: Path, suffix: str, made: Mapping[str, Path]) -> tuple[list[tuple[str, Path]], list[str]]:
+    """``walk_files``, each file with its path as a string (as listed, the same as ``str`` of its Path)."""
+    files: list[tuple[str, Path]] = []
     warnings: list[str] = []
     if not folder.is_dir():
         return files, warnings
@@ -456,7 +461,7 @@ def walk_files(
                 if not target.is_relative_to(real_root) or not target.is_file():
                     warnings.append(f"{path}: warning: symlink pointing outside the site skipped")
                     continue
-            files.append(path)
+            files.append((entry.path, path))
         pending += reversed(
             [entry.path for entry in folders if not entry.is_symlink() and not entry.name.startswith(".")]
         )
@@ -508,6 +513,9 @@ class SourceFile:
 
     kind: str
     path: Path
+    # ``path`` as a string, as the listing gave it: the file's key in the cache (a Path made from a string
+    # builds its own string again, lazily, at a cost that counts over 10,000 files)
+    name: str
     signature: Signature | None = None
     digest: str = ""
     data: bytes | None = None
@@ -541,24 +549,27 @@ def _signature(status: os.stat_result) -> Signature:
     return (status.st_size, status.st_mtime_ns, status.st_ino, status.st_ctime_ns)
 
 
-def stat_source(kind: str, path: Path, known: Mapping[str, tuple[Signature, str]], started: int) -> SourceFile:
+def stat_source(
+    kind: str, path: Path, known: Mapping[str, tuple[Signature, str]], started: int, name: str | None = None
+) -> SourceFile:
     """One content file, not yet read: its digest is taken from ``known`` when its signature is the one
-    remembered there.
+    remembered there. ``name``: ``str(path)``, when the caller has it already.
 
     A signature is kept for the next build only when the file's times are older than ``started`` (when
     reading began, on the clock that stamps files) by more than timestamps' granularity. (If the file changes
     between this stat and its reading, its signature changes too, so the pair kept is never trusted.)
     """
+    name = str(path) if name is None else name
     try:
-        status = os.stat(path)
+        status = os.stat(name)
     except OSError as exc:
-        return SourceFile(kind, path, error=ContentError(SourceLocation(path), f"cannot read: {exc.strerror}"))
+        return SourceFile(kind, path, name, error=ContentError(SourceLocation(path), f"cannot read: {exc.strerror}"))
     signature = _signature(status)
-    remembered = known.get(str(path))
+    remembered = known.get(name)
     if remembered is not None and remembered[0] == signature:
-        return SourceFile(kind, path, signature, remembered[1])
+        return SourceFile(kind, path, name, signature, remembered[1])
     settled = max(status.st_mtime_ns, status.st_ctime_ns) < started - RACY_NANOSECONDS
-    return SourceFile(kind, path, signature if settled else None)
+    return SourceFile(kind, path, name, signature if settled else None)
 
 
 def read_source(source: SourceFile) -> SourceFile:
@@ -586,14 +597,14 @@ def read_site(
     """
     started = time_ns()
     errors: list[NewsgenError] = []
-    article_files, warnings = walk_files(config.content_dir / "articles", config.root, ".md", paths)
-    page_files, page_warnings = walk_files(config.content_dir / "pages", config.root, ".md", paths)
+    article_files, warnings = _walk(config.content_dir / "articles", config.root, ".md", paths or {})
+    page_files, page_warnings = _walk(config.content_dir / "pages", config.root, ".md", paths or {})
     static_files, static_warnings = walk_files(config.static_dir, config.root)
     # Templates are read by the theme's loader, which refuses the same links; listing them here reports them.
     _, template_warnings = walk_files(config.templates_dir, config.root)
     files: list[SourceFile] = []
     for kind, listed in (("article", article_files), ("page", page_files)):
-        files += [stat_source(kind, path, known or {}, started) for path in listed]
+        files += [stat_source(kind, path, known or {}, started, name) for name, path in listed]
     authors: tuple[Author, ...] = ()
     authors_file = config.content_dir / "authors.yaml"
     if authors_file.is_symlink() and not _inside(authors_file, config.root):

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from newsgen.config import SiteConfig, parse_config
-from newsgen.content import decode, load_site, parse_article, parse_authors, parse_page, walk_files
+from newsgen.config import SiteConfig, load_config, parse_config
+from newsgen.content import decode, load_site, parse_article, parse_authors, parse_page, read_site, walk_files
 from newsgen.errors import BuildFailed, NewsgenError
 from newsgen.markup import MarkdownRenderer
 from newsgen.models import Article, Correction, LeadImage, Link, SubSection
@@ -424,3 +424,29 @@ def test_walking_a_folder_lists_what_os_walk_lists_in_its_order(tmp_path: Path, 
     files, warnings = walk_files(root / "content", root, ".md")
     assert files == _walk_reference(root / "content", ".md")
     assert warnings == [f"{root / 'content' / 'linked'}: warning: symlinked folder not followed"]
+
+
+@pytest.mark.parametrize("site", ["site", "./site/", "ABSOLUTE"])
+def test_each_listed_content_file_is_named_by_its_paths_own_string(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, site: str
+) -> None:
+    """The name a listed file is cached and looked up by is ``str`` of its Path, however the site is given,
+    and Paths already made (as the cache gives them) are used as they are."""
+    write_tree(
+        tmp_path / "site",
+        {
+            "newsgen.yaml": MINIMAL_CONFIG,
+            "content/articles/2025/10/one.md": "x",
+            "content/articles/two.md": "x",
+            "content/pages/about.md": "x",
+        },
+    )
+    monkeypatch.chdir(tmp_path)
+    config = load_config(tmp_path / "site" if site == "ABSOLUTE" else Path(site))
+    sources = read_site(config)
+    assert len(sources.files) == 3
+    assert [source.name for source in sources.files] == [str(source.path) for source in sources.files]
+    made = {source.name: Path(source.name) for source in sources.files}
+    again = read_site(config, {}, made)
+    assert [source.name for source in again.files] == [source.name for source in sources.files]
+    assert all(source.path is made[source.name] for source in again.files)
