@@ -4,7 +4,9 @@ It remembers, from one build to the next, each content file's parsed form (by th
 SHA-256 of its bytes) and a digest of the inputs and the bytes of every file written (so a page
 whose inputs did not change is neither rendered nor written again). The file starts with a header naming newsgen's and Python's versions and
 a checksum of the rest; a cache that is damaged, foreign or unreadable is ignored
-and the build runs cold.
+and the build runs cold. Articles' HTML bodies are kept apart, one file each in ``bodies/``
+(``BodyStore``), and checked against their name when read: one found damaged then raises
+``DamagedCache``, and the build starts again without the cache.
 """
 
 from __future__ import annotations
