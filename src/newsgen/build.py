@@ -102,6 +102,8 @@ class BuildReport:
     rendered: int = 0
     reused: int = 0
     written: int = 0
+    # What this build left in the cache, for the next build of the same process (``newsgen serve``).
+    cache: BuildCache | None = None
 
     @property
     def next_due(self) -> Article | None:
@@ -434,19 +436,22 @@ def build(
     clean: bool = False,
     progress: Progress | None = None,
     spare: bool = True,
+    remembered: BuildCache | None = None,
 ) -> BuildReport:
     """Build the site into ``out``, reusing what the cache shows unchanged unless ``clean``; ``spare``: keep the
-    spare tree through which an update is swapped in whole (see output.py). A cache found damaged while it is
-    used is deleted and the build starts again, cold (the output is untouched until a build succeeds)."""
+    spare tree through which an update is swapped in whole (see output.py); ``remembered``: the cache the last
+    build of this process left (``BuildReport.cache``), used instead of reading it again from the disk. A cache
+    found damaged while it is used is deleted and the build starts again, cold (the output is untouched until
+    a build succeeds)."""
     started = time.perf_counter()
     run = partial(_build, config, out, now=now, options=options, jobs=jobs, progress=progress, spare=spare)
     first = not has_cache(config.root)
     try:
         try:
-            return run(clean=clean, started=started)
+            return run(clean=clean, started=started, remembered=remembered)
         except DamagedCache:
             clear_cache(config.root)
-            return run(clean=True, started=started)
+            return run(clean=True, started=started, remembered=None)
     except BaseException:
         if first:  # a site's first build that fails leaves no cache (the bodies it stored) behind
             clear_cache(config.root)
@@ -464,10 +469,11 @@ def _build(
     progress: Progress | None,
     spare: bool,
     started: float,
+    remembered: BuildCache | None,
 ) -> BuildReport:
     check_output_dir(out, config.root)
     workers = jobs or default_jobs()
-    previous = BuildCache() if clean else load_cache(config.root)
+    previous = BuildCache() if clean else remembered or load_cache(config.root)
     render_key = _sha(CODE_VERSION, repr(config), repr(options))
     compiled = None if clean else CompiledTemplates(config.root, render_key)
     prepared = prepare(
@@ -562,22 +568,18 @@ def _build(
         except BaseException:
             abandon(staging)
             raise
-    save_cache(
-        config.root,
-        BuildCache(
-            parse_key=prepared.parsed.key,
-            parsed=prepared.parsed.models,
-            signatures=prepared.parsed.signatures,
-            ranking=prepared.index.ranking,
-            render_key=render_key,
-            templates=uses,
-            out=resolved,
-            stamp=stamp,
-            outputs=outputs,
-        ),
-        previous,
-        compiled,
+    cache = BuildCache(
+        parse_key=prepared.parsed.key,
+        parsed=prepared.parsed.models,
+        signatures=prepared.parsed.signatures,
+        ranking=prepared.index.ranking,
+        render_key=render_key,
+        templates=uses,
+        out=resolved,
+        stamp=stamp,
+        outputs=outputs,
     )
+    save_cache(config.root, cache, previous, compiled)
     return BuildReport(
         pages=len(prepared.jobs) + sum(path.endswith(".html") for recipe in prepared.recipes for path in recipe.paths),
         files=len(prepared.copies) + sum(len(recipe.paths) for recipe in prepared.recipes) + len(prepared.jobs),
@@ -589,4 +591,5 @@ def _build(
         rendered=len(todo),
         reused=len(prepared.jobs) - len(todo),
         written=len(written),
+        cache=cache,
     )

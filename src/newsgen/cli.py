@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
 from .build import BuildOptions, BuildReport, build, check, next_due
+from .cache import BuildCache
 from .config import CONFIG_FILE, SiteConfig, load_config, normalise_base_url
 from .errors import BuildFailed, NewsgenError, SourceLocation, UsageError
 from .scaffold import init_site, new_article
@@ -185,11 +186,22 @@ def _serve(args: argparse.Namespace) -> int:
         raise UsageError(None, f"no {CONFIG_FILE} in {site}; is it a newsgen site?")
     options = BuildOptions(drafts=args.drafts, future=args.future, preview=True)
 
+    # The cache the last rebuild left, kept in memory rather than read again from the disk on every save.
+    remembered: list[BuildCache] = []
+
     def rebuild(out: Path, base_url: str, served_there: bool) -> list[str]:
         config = replace(load_config(site), base_url=base_url)
         # Served where it is built, the output must be swapped in whole (the spare tree); copied to be served, not.
         with _cycle_collection_paused():
-            report = build(config, out, now=build_time(), options=options, spare=served_there)
+            report = build(
+                config,
+                out,
+                now=build_time(),
+                options=options,
+                spare=served_there,
+                remembered=remembered[0] if remembered else None,
+            )
+        remembered[:] = [report.cache] if report.cache else []
         return [*report.warnings, *_summary(report, out)]
 
     watch = [site / CONFIG_FILE, site / "content", site / "templates", site / "static"]

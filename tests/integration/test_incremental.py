@@ -212,20 +212,25 @@ OPERATIONS = (
 )
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_random_edit_sequences_build_the_same_bytes_as_cold_builds(tmp_path: Path, seed: int) -> None:
+@pytest.mark.parametrize(("seed", "remember"), [(1, False), (2, False), (3, False), (4, True)])
+def test_random_edit_sequences_build_the_same_bytes_as_cold_builds(tmp_path: Path, seed: int, remember: bool) -> None:
+    """``remember``: each build is given the cache the last one left in memory, as ``newsgen serve`` does, while
+    every third step another build, into another folder, rewrites the cache on disk (and its store of bodies)."""
     rng = random.Random(seed)
     site = Site(tmp_path / "site", rng)
     out = tmp_path / "site" / "public"
     now = NOW
-    first = build(load_config(site.root), out, now=now, jobs=1)
+    report = first = build(load_config(site.root), out, now=now, jobs=1)
     assert first.rendered == first.pages
     steps = [*OPERATIONS, *(rng.choice(OPERATIONS) for _ in range(8))]
     rng.shuffle(steps)
     reused = 0
     for step, operation in enumerate(steps):
         now = site.edit(operation, now)
-        report = build(load_config(site.root), out, now=now, jobs=1)
+        if remember and step % 3 == 2:
+            build(load_config(site.root), tmp_path / "elsewhere", now=now, jobs=1)
+        remembered = report.cache if remember else None
+        report = build(load_config(site.root), out, now=now, jobs=1, remembered=remembered)
         reused += report.reused
         incremental, cold = output_tree(out), cold_tree(site.root, tmp_path / "cold", now)
         assert sorted(incremental) == sorted(cold), f"step {step} ({operation}): different files"
