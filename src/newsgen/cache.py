@@ -71,6 +71,11 @@ class DamagedCache(Exception):
     """A part of the build cache found missing or damaged while it is used: the build starts again, cold."""
 
 
+def _body_file(folder: str, sha: str) -> str:
+    """Where the body named ``sha`` is kept: on a shelf named by its first two characters."""
+    return os.path.join(folder, sha[:2], sha)
+
+
 @dataclass(frozen=True, slots=True)
 class StoredBody:
     """An article's HTML body in the body store: ``folder/sha[:2]/sha``, checked against its name when read."""
@@ -79,7 +84,7 @@ class StoredBody:
     sha: str
 
     def read(self) -> str:
-        path = os.path.join(self.folder, self.sha[:2], self.sha)
+        path = _body_file(self.folder, self.sha)
         try:
             with open(path, "rb") as stream:
                 data = stream.read()
@@ -101,15 +106,14 @@ class BodyStore:
     def put(self, html: str) -> str | StoredBody:
         data = html.encode()
         sha = hashlib.sha256(data).hexdigest()
-        shelf = os.path.join(self.folder, sha[:2])
-        path = os.path.join(shelf, sha)
+        path = _body_file(self.folder, sha)
         # Written in place, not beside and renamed (half the cost): a file left short by a killed build, like
         # any damaged one, is found when it is read. A file already there holds the same content.
         try:
             try:
                 descriptor = os.open(path, _NEW_FILE, 0o666)
             except FileNotFoundError:
-                os.makedirs(shelf, exist_ok=True)
+                os.makedirs(os.path.dirname(path), exist_ok=True)
                 descriptor = os.open(path, _NEW_FILE, 0o666)
         except FileExistsError:
             return StoredBody(self.folder, sha)
@@ -134,7 +138,7 @@ class BodyStore:
                         dropped.update(entry.name for entry in os.scandir(shelf.path))
         for name in dropped - names:
             with contextlib.suppress(OSError):
-                os.unlink(os.path.join(self.folder, name[:2], name))
+                os.unlink(_body_file(self.folder, name))
 
 
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
