@@ -6,7 +6,8 @@ the files that changed. Where Linux can exchange two folders in one step, it
 then brings a spare tree kept beside the output (a copy of the output made of
 hard links to its files) to the new build and exchanges it with the output: the
 output is the old or the new build at every instant, and the old one, brought
-to the new build by hard links, becomes the next spare. Elsewhere (or for a build
+to the new build by hard links, becomes the next spare (the files it drops wait in
+a trash folder for the next build to delete them while it works). Elsewhere (or for a build
 folder no one reads during a build) the update commits by renaming a journal
 (the list of files to move in and to delete) into place, and applies it; a
 build killed before the commit leaves the previous output as it was, one killed
@@ -21,13 +22,16 @@ import ctypes
 import ctypes.util
 import errno
 import hashlib
+import itertools
 import json
 import os
 import re
 import shutil
 import sys
+import threading
+import time
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -87,11 +91,14 @@ def _journal(out: Path) -> Path:
 
 
 def _spare(out: Path) -> Path:
-    """The folder beside ``out`` that keeps the spare tree (``tree``) and what is known of it (``state.json``)."""
+    """The folder beside ``out`` that keeps the spare tree (``tree``), what is known of it (``state.json``) and
+    what it dropped, to be deleted (``trash``)."""
     return out.parent / f".{out.name}.newsgen-spare"
 
 
-SPARE_ENTRIES = frozenset({"tree", "state.json", "state.json.tmp"})
+SPARE_ENTRIES = frozenset({"tree", "state.json", "state.json.tmp", "trash"})
+# Something to throw away: a file or folder is moved into the trash, to be deleted later (see ``_trash_can``).
+Throw = Callable[[Path], None]
 # The folders newsgen keeps beside an output: never an output themselves.
 _SIBLING = re.compile(r"\..+\.newsgen-(staging|old|spare)")
 
@@ -212,6 +219,7 @@ def exclusive(out: Path) -> Iterator[Path]:
     except OSError as exc:
         raise _fail(exc, out) from None
     try:
+        _empty_trash(out)
         yield out
     finally:
         lock.__exit__(None, None, None)
@@ -402,7 +410,7 @@ def _make_spare(out: Path) -> None:
     if tree.is_symlink() or (tree.exists() and not tree.is_dir()):
         tree.unlink()
     tree.mkdir(exist_ok=True)
-    _mirror(out, tree)
+    _mirror(out, tree, _trash_can(out))
     _save_spare_state(out, [output_stamp(out)], [output_stamp(out)], [])
 
 
@@ -418,9 +426,10 @@ def ready_spare(out: Path) -> None:
             _make_spare(out)
 
 
-def _mirror(source: Path, copy: Path) -> None:
+def _mirror(source: Path, copy: Path, throw: Throw) -> None:
     """Make ``copy`` hold what ``source`` holds, every file a hard link to the source's; a file already linked
-    is left alone, so a tree that differs little from the source costs little more than reading both."""
+    is left alone, so a tree that differs little from the source costs little more than reading both. What
+    ``copy`` held and ``source`` does not is thrown away."""
     pending = [(str(source), str(copy))]
     while pending:
         origin, mirror = pending.pop()
@@ -431,7 +440,7 @@ def _mirror(source: Path, copy: Path) -> None:
         for name, entry in list(present.items()):
             twin = wanted.get(name)
             if twin is None or twin.is_dir(follow_symlinks=False) != entry.is_dir(follow_symlinks=False):
-                _remove(Path(entry.path))
+                throw(Path(entry.path))
                 del present[name]
         for name, entry in wanted.items():
             made = os.path.join(mirror, name)
@@ -440,8 +449,9 @@ def _mirror(source: Path, copy: Path) -> None:
                     os.mkdir(made)
                 pending.append((entry.path, made))
             elif name not in present or present[name].inode() != entry.inode():
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(made)
+                if name in present:
+                    with contextlib.suppress(FileNotFoundError):
+                        throw(Path(made))
                 os.link(entry.path, made, follow_symlinks=False)
 
 
@@ -457,16 +467,10 @@ def _clear_way(root: Path, target: Path) -> None:
         shutil.rmtree(target)
 
 
-def _drop(root: Path, target: Path) -> None:
-    """Delete ``target`` from the tree ``root``, and the folders it leaves empty."""
-    try:
-        target.unlink()
-    except FileNotFoundError:
-        pass
-    except (IsADirectoryError, PermissionError):
-        if not target.is_dir() or target.is_symlink():
-            raise
-        shutil.rmtree(target)
+def _drop(root: Path, target: Path, throw: Throw) -> None:
+    """Throw ``target`` out of the tree ``root``, and delete the folders it leaves empty."""
+    with contextlib.suppress(FileNotFoundError):
+        throw(target)
     folder = target.parent
     while folder != root:
         try:
@@ -476,9 +480,9 @@ def _drop(root: Path, target: Path) -> None:
         folder = folder.parent
 
 
-def _follow(out: Path, tree: Path, paths: Iterable[str], gone: set[str]) -> None:
+def _follow(out: Path, tree: Path, paths: Iterable[str], gone: set[str], throw: Throw) -> None:
     """Make each of ``paths`` in ``tree`` what it is in the output: a hard link to the output's file, or nothing
-    (for the paths in ``gone`` and those the output lacks)."""
+    (for the paths in ``gone`` and those the output lacks). What ``tree`` held there is thrown away."""
     keep: list[tuple[Path, Path]] = []
     # First what goes (a file may become a folder), then what stays.
     for relative in sorted(paths):
@@ -486,15 +490,15 @@ def _follow(out: Path, tree: Path, paths: Iterable[str], gone: set[str]) -> None
         if relative not in gone and source.is_file() and not source.is_symlink():
             keep.append((source, target))
         else:
-            _drop(tree, target)
+            _drop(tree, target, throw)
     for source, target in keep:
         try:
             if os.lstat(target).st_ino == os.lstat(source).st_ino:
                 continue
-            os.unlink(target)
+            throw(target)
         except FileNotFoundError:
             pass
-        except (IsADirectoryError, PermissionError):
+        except PermissionError:
             _clear_way(tree, target)
         try:
             os.link(source, target)
@@ -516,11 +520,12 @@ def _swap_update(staging: Staging, stamp: str, written: Sequence[str], deleted: 
         differ = []
     changed = set(written) | set(deleted)
     touched = changed | set(differ)
+    throw = _trash_can(out)
     before, after = output_stamp(out), output_stamp(tree)
     # The spare's marker names the build it had, then the new one, then (exchanged) the old output's, and last
     # (caught up) the new one again.
     _save_spare_state(out, [before, stamp], [after, stamp, before], touched)
-    _follow(out, tree, touched.difference(written), set(deleted))
+    _follow(out, tree, touched.difference(written), set(deleted), throw)
     for relative in written:
         staged, target = _flat(staging.root, relative), _target(tree, relative)
         try:
@@ -540,7 +545,7 @@ def _swap_update(staging: Staging, stamp: str, written: Sequence[str], deleted: 
     # holds if it fails). Catching up now, rather than at the next build, keeps a small edit after a large change
     # (a template, the config) from paying for the large one again.
     with contextlib.suppress(OSError):
-        _follow(out, tree, changed | {MARKER}, set(deleted))
+        _follow(out, tree, changed | {MARKER}, set(deleted), throw)
         _save_spare_state(out, [stamp], [stamp], [])
 
 
@@ -554,13 +559,54 @@ def _keep_as_spare(out: Path, old: Path, stamp: str) -> None:
         spare.mkdir(exist_ok=True)
         _spare_state(out).unlink(missing_ok=True)
         tree = spare / "tree"
+        throw = _trash_can(out)
         if tree.exists() or tree.is_symlink():
-            _remove(tree)
+            throw(tree)
         os.rename(old, tree)
-        _mirror(out, tree)
+        _mirror(out, tree, throw)
         _save_spare_state(out, [stamp], [stamp], [])
     if old.exists():
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _trash_can(out: Path) -> Throw:
+    """A function that moves a file or folder of the spare tree into the spare's ``trash`` folder (made here),
+    under a name no other build gives: deleting a file's data is slow on a disk that discards freed blocks
+    (2–3 ms a file here), so a build leaves it to a thread of the next (see ``_empty_trash``)."""
+    trash = _spare(out) / "trash"
+    if trash.is_symlink() or (trash.exists() and not trash.is_dir()):
+        trash.unlink()
+    trash.mkdir(exist_ok=True)
+    prefix = f"{os.getpid()}-{time.time_ns()}-"
+    numbers = itertools.count()
+
+    def throw(path: Path) -> None:
+        os.rename(path, trash / f"{prefix}{next(numbers)}")
+
+    return throw
+
+
+def _empty_trash(out: Path) -> None:
+    """Delete what earlier builds threw into the trash of ``out``'s spare, in a thread that runs while this build
+    works. It is not waited for: what it has not deleted when the process ends, the next build deletes."""
+    trash = _spare(out) / "trash"
+    try:
+        names = os.listdir(trash) if _real_folder(_spare(out)) and _real_folder(trash) else []
+    except OSError:
+        return
+    if names:
+        threading.Thread(target=_delete_all, args=(str(trash), names), name="newsgen-trash", daemon=True).start()
+
+
+def _delete_all(folder: str, names: Sequence[str]) -> None:
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            os.unlink(path)
+        except IsADirectoryError:
+            shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def _write_marker(root: Path, stamp: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -56,7 +57,53 @@ def test_the_spare_is_the_output_again_by_hard_links(site: Site, tmp_path: Path)
         assert files(tree) == builds[-1], f"after {operation}: the spare is not the output"
         for name in builds[-1]:
             assert (tree / name).stat().st_ino == (out / name).stat().st_ino, name
-    assert sorted(path.name for path in spare_of(out).iterdir()) == ["state.json", "tree"]
+    assert sorted(path.name for path in spare_of(out).iterdir()) == ["state.json", "trash", "tree"]
+
+
+def _trashed(out: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in (spare_of(out) / "trash").iterdir()}
+
+
+def test_what_an_update_drops_waits_in_the_trash_until_the_next_build_deletes_it(site: Site) -> None:
+    """Deleting a file's data is slow on some disks: an update moves the old files aside, and the next build
+    deletes them while it works."""
+    out = site.root / "public"
+    make(site)
+    before = files(out)
+    site.edit("title", NOW)
+    make(site)
+    after = files(out)
+    changed = [name for name in after if name != MARKER and before.get(name) != after[name]]
+    first = _trashed(out)
+    # The old files of the pages that changed, and the old marker; no longer linked from anywhere else.
+    assert sorted(first.values()) == sorted(before[name] for name in [*changed, MARKER])
+    assert all(path.stat().st_nlink == 1 for path in (spare_of(out) / "trash").iterdir())
+    site.edit("body", NOW)
+    make(site)
+    deadline = time.monotonic() + 30
+    while set(first) & set(_trashed(out)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not set(first) & set(_trashed(out)), "the next build did not delete what the one before threw away"
+    assert _trashed(out), "the second update's old files are in the trash"
+
+
+def test_a_symlink_where_the_trash_goes_is_not_followed(site: Site, tmp_path: Path) -> None:
+    keep = tmp_path / "keep"
+    keep.mkdir()
+    (keep / "precious.txt").write_text("keep me")
+    make(site)
+    site.edit("title", NOW)
+    make(site)
+    trash = spare_of(site.root / "public") / "trash"
+    shutil.rmtree(trash)
+    trash.symlink_to(keep)
+    for operation in ("body", "add"):
+        site.edit(operation, NOW)
+        make(site)
+        assert_cold(site, tmp_path / "cold")
+    time.sleep(0.5)  # time for a thread that would delete through the link to do it
+    assert sorted(path.name for path in keep.iterdir()) == ["precious.txt"]
+    assert not trash.is_symlink()
 
 
 def test_a_cold_build_keeps_the_old_output_as_the_spare(site: Site, tmp_path: Path) -> None:
