@@ -219,8 +219,8 @@ def exclusive(out: Path) -> Iterator[Path]:
     except OSError as exc:
         raise _fail(exc, out) from None
     try:
-        _empty_trash(out)
-        yield out
+        with _emptying_trash(out):
+            yield out
     finally:
         lock.__exit__(None, None, None)
 
@@ -586,27 +586,46 @@ def _trash_can(out: Path) -> Throw:
     return throw
 
 
-def _empty_trash(out: Path) -> None:
+@contextlib.contextmanager
+def _emptying_trash(out: Path) -> Iterator[None]:
     """Delete what earlier builds threw into the trash of ``out``'s spare, in a thread that runs while this build
-    works. It is not waited for: what it has not deleted when the process ends, the next build deletes."""
+    works; when the build is done the thread stops after the file it is deleting (what is left, the next build
+    deletes). Nothing runs on after the build."""
     trash = _spare(out) / "trash"
     try:
         names = os.listdir(trash) if _real_folder(_spare(out)) and _real_folder(trash) else []
     except OSError:
+        names = []
+    if not names:
+        yield
         return
-    if names:
-        threading.Thread(target=_delete_all, args=(str(trash), names), name="newsgen-trash", daemon=True).start()
+    done = threading.Event()
+    thread = threading.Thread(target=_delete_all, args=(str(trash), names, done), name="newsgen-trash")
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
 
 
-def _delete_all(folder: str, names: Sequence[str]) -> None:
+def _delete_all(folder: str, names: Sequence[str], done: threading.Event) -> None:
+    """Delete each of ``names`` in ``folder`` (a file, or a folder with all it holds) until ``done`` is set."""
     for name in names:
-        path = os.path.join(folder, name)
-        try:
-            os.unlink(path)
-        except IsADirectoryError:
-            shutil.rmtree(path, ignore_errors=True)
-        except OSError:
-            pass
+        top = os.path.join(folder, name)
+        with contextlib.suppress(OSError):
+            if not os.path.isdir(top) or os.path.islink(top):
+                os.unlink(top)
+                continue
+            for root, folders, files in os.walk(top, topdown=False):
+                links = [inner for inner in folders if os.path.islink(os.path.join(root, inner))]
+                for entry in [*files, *links]:
+                    if done.is_set():
+                        return
+                    os.unlink(os.path.join(root, entry))
+                os.rmdir(root)
+        if done.is_set():
+            return
 
 
 def _write_marker(root: Path, stamp: str) -> None:
