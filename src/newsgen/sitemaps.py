@@ -12,7 +12,7 @@ from .config import SiteConfig
 from .index import SiteIndex
 from .models import Article, OutputFile
 from .urls import absolute, paginated_url
-from .xmldoc import add, serialise, timestamp
+from .xmldoc import DECLARATION, add, escaped_text, serialise, timestamp
 
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS = "http://www.google.com/schemas/sitemap-news/0.9"
@@ -69,14 +69,26 @@ def sitemap_entries(index: SiteIndex, config: SiteConfig) -> list[SitemapEntry]:
     return entries
 
 
+def _locations(root: str, item: str, locations: Iterable[tuple[str, datetime | None]]) -> bytes:
+    """A sitemap (``urlset`` of ``url``) or sitemap index (``sitemapindex`` of ``sitemap``): per location an
+    ``item`` with its ``loc`` and, when dated, its ``lastmod``. Written as text, not as an lxml tree (at 15,000
+    URLs that takes half the time), in the layout lxml's pretty print gives, byte for byte."""
+    lines = [DECLARATION, f'<{root} xmlns="{SITEMAP}">']
+    for url, lastmod in locations:
+        lines += (f"  <{item}>", f"    <loc>{escaped_text(url)}</loc>")
+        if lastmod:
+            # An ISO date-time holds nothing to escape.
+            lines.append(f"    <lastmod>{timestamp(lastmod)}</lastmod>")
+        lines.append(f"  </{item}>")
+    if len(lines) == 2:  # no location: lxml closes an empty root in its start tag
+        lines[1] = f'<{root} xmlns="{SITEMAP}"/>'
+    else:
+        lines.append(f"</{root}>")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
 def _urlset(entries: Iterable[SitemapEntry], base_url: str) -> bytes:
-    root = etree.Element(f"{{{SITEMAP}}}urlset", nsmap={None: SITEMAP})
-    for entry in entries:
-        url = add(root, f"{{{SITEMAP}}}url")
-        add(url, f"{{{SITEMAP}}}loc", absolute(base_url, entry.url))
-        if entry.lastmod:
-            add(url, f"{{{SITEMAP}}}lastmod", timestamp(entry.lastmod))
-    return serialise(root)
+    return _locations("urlset", "url", ((absolute(base_url, entry.url), entry.lastmod) for entry in entries))
 
 
 def sitemap_paths(count: int, limit: int = SITEMAP_LIMIT) -> tuple[str, ...]:
@@ -91,16 +103,15 @@ def sitemap_files(entries: Sequence[SitemapEntry], base_url: str, limit: int = S
     if len(entries) <= limit:
         return [OutputFile("sitemap.xml", _urlset(entries, base_url))]
     files: list[OutputFile] = []
-    root = etree.Element(f"{{{SITEMAP}}}sitemapindex", nsmap={None: SITEMAP})
+    parts: list[tuple[str, datetime | None]] = []
     for number, start in enumerate(range(0, len(entries), limit), start=1):
         chunk = entries[start : start + limit]
         path = f"sitemap-{number}.xml"
         files.append(OutputFile(path, _urlset(chunk, base_url)))
-        sitemap = add(root, f"{{{SITEMAP}}}sitemap")
-        add(sitemap, f"{{{SITEMAP}}}loc", absolute(base_url, "/" + path))
-        if newest := max((entry.lastmod for entry in chunk if entry.lastmod), default=None):
-            add(sitemap, f"{{{SITEMAP}}}lastmod", timestamp(newest))
-    return [OutputFile("sitemap.xml", serialise(root)), *files]
+        parts.append(
+            (absolute(base_url, "/" + path), max((entry.lastmod for entry in chunk if entry.lastmod), default=None))
+        )
+    return [OutputFile("sitemap.xml", _locations("sitemapindex", "sitemap", parts)), *files]
 
 
 def news_language(lang: str) -> str:

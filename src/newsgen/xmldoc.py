@@ -1,9 +1,10 @@
-"""XML for feeds and sitemaps: text cleaned of what XML 1.0 forbids, elements built and serialised with lxml."""
+"""XML for feeds and sitemaps: text cleaned of what XML 1.0 forbids, in elements lxml serialises or escaped as it would."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
+from xml.sax.saxutils import escape
 
 from lxml import etree
 
@@ -12,11 +13,21 @@ from lxml import etree
 # whole document unparseable, so it is dropped rather than escaped. (Named as what
 # it matches, not as the complement of Char: that class takes 7 ms to compile.)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# What ``serialise`` starts a document with.
+DECLARATION = "<?xml version='1.0' encoding='utf-8'?>"
+# Besides &, < and >, lxml writes a carriage return in text as a character reference (a parser would
+# otherwise read it as a newline).
+_LXML_TEXT_ENTITIES = {"\r": "&#13;"}
 
 
 def xml_text(text: str) -> str:
     """``text`` without the characters XML 1.0 cannot carry (control characters and the like)."""
     return _NOT_XML.sub("", text)
+
+
+def escaped_text(text: str) -> str:
+    """``text`` cleaned and escaped as ``serialise`` writes an element's text, for documents written as strings."""
+    return escape(xml_text(text), _LXML_TEXT_ENTITIES)
 
 
 def add(parent: etree._Element, tag: str, text: str | None = None, **attributes: str) -> etree._Element:

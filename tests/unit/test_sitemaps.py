@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from lxml import etree
 
@@ -78,6 +78,33 @@ def test_over_the_limit_the_sitemap_becomes_an_index_of_parts() -> None:
     assert len(urls(files[1].data)) == 50_000
     assert list(urls(files[2].data)) == ["https://news.example.org/p/50000/"]
     assert [file.path for file in sitemap_files(entries[:50_000], "https://news.example.org/")] == ["sitemap.xml"]
+
+
+def relaid(data: bytes) -> bytes:
+    """``data`` parsed and written again by lxml's pretty print, the layout the sitemaps keep byte for byte."""
+    root = etree.fromstring(data, etree.XMLParser(remove_blank_text=True))
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+
+
+def test_sitemaps_are_written_byte_for_byte_as_lxml_prints_them() -> None:
+    base = "https://news.example.org/"
+    dated = datetime(2026, 11, 18, 8, 0, 0, tzinfo=timezone(timedelta(hours=5, minutes=30)))
+    # A full URL passes through unquoted: its characters reach the XML as they are.
+    outside = 'https://elsewhere.example/?a=1&b=<2>&c="q"\r\x0b\ufffeخبر'
+    entries = [SitemapEntry("/city/", dated), SitemapEntry(outside, dated), SitemapEntry("/سیاست & <b>/", None)]
+    for limit in (3, 2, 1):
+        for file in sitemap_files(entries, base, limit):
+            assert file.data == relaid(file.data), file.path
+    (file,) = sitemap_files(entries, base)
+    assert list(urls(file.data)) == [
+        f"{base}city/",
+        'https://elsewhere.example/?a=1&b=<2>&c="q"\rخبر',
+        f"{base}%D8%B3%DB%8C%D8%A7%D8%B3%D8%AA%20&%20%3Cb%3E/",
+    ]
+    assert b"&amp;b=&lt;2&gt;" in file.data and b"&#13;" in file.data
+    (empty,) = sitemap_files([], base)
+    # lxml closes an empty root in its start tag (and keeps a blank text in it when parsing, so no relaying).
+    assert empty.data == f"<?xml version='1.0' encoding='utf-8'?>\n<urlset xmlns=\"{SITEMAP}\"/>\n".encode()
 
 
 def test_news_sitemap_keeps_the_two_days_before_now() -> None:
