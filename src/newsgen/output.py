@@ -6,8 +6,7 @@ the files that changed. Where Linux can exchange two folders in one step, it
 then brings a spare tree kept beside the output (a copy of the output made of
 hard links to its files) to the new build and exchanges it with the output: the
 output is the old or the new build at every instant, and the old one, brought
-to the new build by hard links, becomes the next spare (the files it drops wait in
-a trash folder for the next build to delete them while it works). Elsewhere (or for a build
+to the new build by hard links, becomes the next spare. Elsewhere (or for a build
 folder no one reads during a build) the update commits by renaming a journal
 (the list of files to move in and to delete) into place, and applies it; a
 build killed before the commit leaves the previous output as it was, one killed
@@ -22,16 +21,13 @@ import ctypes
 import ctypes.util
 import errno
 import hashlib
-import itertools
 import json
 import os
 import re
 import shutil
 import sys
-import threading
-import time
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -91,14 +87,11 @@ def _journal(out: Path) -> Path:
 
 
 def _spare(out: Path) -> Path:
-    """The folder beside ``out`` that keeps the spare tree (``tree``), what is known of it (``state.json``) and
-    what it dropped, to be deleted (``trash``)."""
+    """The folder beside ``out`` that keeps the spare tree (``tree``) and what is known of it (``state.json``)."""
     return out.parent / f".{out.name}.newsgen-spare"
 
 
-SPARE_ENTRIES = frozenset({"tree", "state.json", "state.json.tmp", "trash"})
-# Something to throw away: a file or folder is moved into the trash, to be deleted later (see ``_trash_can``).
-Throw = Callable[[Path], None]
+SPARE_ENTRIES = frozenset({"tree", "state.json", "state.json.tmp"})
 # The folders newsgen keeps beside an output: never an output themselves.
 _SIBLING = re.compile(r"\..+\.newsgen-(staging|old|spare)")
 
@@ -219,8 +212,7 @@ def exclusive(out: Path) -> Iterator[Path]:
     except OSError as exc:
         raise _fail(exc, out) from None
     try:
-        with _emptying_trash(out):
-            yield out
+        yield out
     finally:
         lock.__exit__(None, None, None)
 
@@ -410,7 +402,7 @@ def _make_spare(out: Path) -> None:
     if tree.is_symlink() or (tree.exists() and not tree.is_dir()):
         tree.unlink()
     tree.mkdir(exist_ok=True)
-    _mirror(out, tree, _trash_can(out))
+    _mirror(out, tree)
     _save_spare_state(out, [output_stamp(out)], [output_stamp(out)], [])
 
 
@@ -426,10 +418,9 @@ def ready_spare(out: Path) -> None:
             _make_spare(out)
 
 
-def _mirror(source: Path, copy: Path, throw: Throw) -> None:
+def _mirror(source: Path, copy: Path) -> None:
     """Make ``copy`` hold what ``source`` holds, every file a hard link to the source's; a file already linked
-    is left alone, so a tree that differs little from the source costs little more than reading both. What
-    ``copy`` held and ``source`` does not is thrown away."""
+    is left alone, so a tree that differs little from the source costs little more than reading both."""
     pending = [(str(source), str(copy))]
     while pending:
         origin, mirror = pending.pop()
@@ -440,7 +431,7 @@ def _mirror(source: Path, copy: Path, throw: Throw) -> None:
         for name, entry in list(present.items()):
             twin = wanted.get(name)
             if twin is None or twin.is_dir(follow_symlinks=False) != entry.is_dir(follow_symlinks=False):
-                throw(Path(entry.path))
+                _remove(Path(entry.path))
                 del present[name]
         for name, entry in wanted.items():
             made = os.path.join(mirror, name)
@@ -449,9 +440,8 @@ def _mirror(source: Path, copy: Path, throw: Throw) -> None:
                     os.mkdir(made)
                 pending.append((entry.path, made))
             elif name not in present or present[name].inode() != entry.inode():
-                if name in present:
-                    with contextlib.suppress(FileNotFoundError):
-                        throw(Path(made))
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(made)
                 os.link(entry.path, made, follow_symlinks=False)
 
 
@@ -467,10 +457,16 @@ def _clear_way(root: Path, target: Path) -> None:
         shutil.rmtree(target)
 
 
-def _drop(root: Path, target: Path, throw: Throw) -> None:
-    """Throw ``target`` out of the tree ``root``, and delete the folders it leaves empty."""
-    with contextlib.suppress(FileNotFoundError):
-        throw(target)
+def _drop(root: Path, target: Path) -> None:
+    """Delete ``target`` from the tree ``root``, and the folders it leaves empty."""
+    try:
+        target.unlink()
+    except FileNotFoundError:
+        pass
+    except (IsADirectoryError, PermissionError):
+        if not target.is_dir() or target.is_symlink():
+            raise
+        shutil.rmtree(target)
     folder = target.parent
     while folder != root:
         try:
@@ -480,9 +476,9 @@ def _drop(root: Path, target: Path, throw: Throw) -> None:
         folder = folder.parent
 
 
-def _follow(out: Path, tree: Path, paths: Iterable[str], gone: set[str], throw: Throw) -> None:
+def _follow(out: Path, tree: Path, paths: Iterable[str], gone: set[str]) -> None:
     """Make each of ``paths`` in ``tree`` what it is in the output: a hard link to the output's file, or nothing
-    (for the paths in ``gone`` and those the output lacks). What ``tree`` held there is thrown away."""
+    (for the paths in ``gone`` and those the output lacks)."""
     keep: list[tuple[Path, Path]] = []
     # First what goes (a file may become a folder), then what stays.
     for relative in sorted(paths):
@@ -490,15 +486,15 @@ def _follow(out: Path, tree: Path, paths: Iterable[str], gone: set[str], throw: 
         if relative not in gone and source.is_file() and not source.is_symlink():
             keep.append((source, target))
         else:
-            _drop(tree, target, throw)
+            _drop(tree, target)
     for source, target in keep:
         try:
             if os.lstat(target).st_ino == os.lstat(source).st_ino:
                 continue
-            throw(target)
+            os.unlink(target)
         except FileNotFoundError:
             pass
-        except PermissionError:
+        except (IsADirectoryError, PermissionError):
             _clear_way(tree, target)
         try:
             os.link(source, target)
@@ -520,12 +516,11 @@ def _swap_update(staging: Staging, stamp: str, written: Sequence[str], deleted: 
         differ = []
     changed = set(written) | set(deleted)
     touched = changed | set(differ)
-    throw = _trash_can(out)
     before, after = output_stamp(out), output_stamp(tree)
     # The spare's marker names the build it had, then the new one, then (exchanged) the old output's, and last
     # (caught up) the new one again.
     _save_spare_state(out, [before, stamp], [after, stamp, before], touched)
-    _follow(out, tree, touched.difference(written), set(deleted), throw)
+    _follow(out, tree, touched.difference(written), set(deleted))
     for relative in written:
         staged, target = _flat(staging.root, relative), _target(tree, relative)
         try:
@@ -545,7 +540,7 @@ def _swap_update(staging: Staging, stamp: str, written: Sequence[str], deleted: 
     # holds if it fails). Catching up now, rather than at the next build, keeps a small edit after a large change
     # (a template, the config) from paying for the large one again.
     with contextlib.suppress(OSError):
-        _follow(out, tree, changed | {MARKER}, set(deleted), throw)
+        _follow(out, tree, changed | {MARKER}, set(deleted))
         _save_spare_state(out, [stamp], [stamp], [])
 
 
@@ -559,73 +554,13 @@ def _keep_as_spare(out: Path, old: Path, stamp: str) -> None:
         spare.mkdir(exist_ok=True)
         _spare_state(out).unlink(missing_ok=True)
         tree = spare / "tree"
-        throw = _trash_can(out)
         if tree.exists() or tree.is_symlink():
-            throw(tree)
+            _remove(tree)
         os.rename(old, tree)
-        _mirror(out, tree, throw)
+        _mirror(out, tree)
         _save_spare_state(out, [stamp], [stamp], [])
     if old.exists():
         shutil.rmtree(old, ignore_errors=True)
-
-
-def _trash_can(out: Path) -> Throw:
-    """A function that moves a file or folder of the spare tree into the spare's ``trash`` folder (made here),
-    under a name no other build gives: deleting a file's data is slow on a disk that discards freed blocks
-    (2–3 ms a file here), so a build leaves it to a thread of the next (see ``_empty_trash``)."""
-    trash = _spare(out) / "trash"
-    if trash.is_symlink() or (trash.exists() and not trash.is_dir()):
-        trash.unlink()
-    trash.mkdir(exist_ok=True)
-    prefix = f"{os.getpid()}-{time.time_ns()}-"
-    numbers = itertools.count()
-
-    def throw(path: Path) -> None:
-        os.rename(path, trash / f"{prefix}{next(numbers)}")
-
-    return throw
-
-
-@contextlib.contextmanager
-def _emptying_trash(out: Path) -> Iterator[None]:
-    """Delete what earlier builds threw into the trash of ``out``'s spare, in a thread that runs while this build
-    works; when the build is done the thread stops after the file it is deleting (what is left, the next build
-    deletes). Nothing runs on after the build."""
-    trash = _spare(out) / "trash"
-    try:
-        names = os.listdir(trash) if _real_folder(_spare(out)) and _real_folder(trash) else []
-    except OSError:
-        names = []
-    if not names:
-        yield
-        return
-    done = threading.Event()
-    thread = threading.Thread(target=_delete_all, args=(str(trash), names, done), name="newsgen-trash")
-    thread.start()
-    try:
-        yield
-    finally:
-        done.set()
-        thread.join()
-
-
-def _delete_all(folder: str, names: Sequence[str], done: threading.Event) -> None:
-    """Delete each of ``names`` in ``folder`` (a file, or a folder with all it holds) until ``done`` is set."""
-    for name in names:
-        top = os.path.join(folder, name)
-        with contextlib.suppress(OSError):
-            if not os.path.isdir(top) or os.path.islink(top):
-                os.unlink(top)
-                continue
-            for root, folders, files in os.walk(top, topdown=False):
-                links = [inner for inner in folders if os.path.islink(os.path.join(root, inner))]
-                for entry in [*files, *links]:
-                    if done.is_set():
-                        return
-                    os.unlink(os.path.join(root, entry))
-                os.rmdir(root)
-        if done.is_set():
-            return
 
 
 def _write_marker(root: Path, stamp: str) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import random
 import shutil
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,55 +56,7 @@ def test_the_spare_is_the_output_again_by_hard_links(site: Site, tmp_path: Path)
         assert files(tree) == builds[-1], f"after {operation}: the spare is not the output"
         for name in builds[-1]:
             assert (tree / name).stat().st_ino == (out / name).stat().st_ino, name
-    assert sorted(path.name for path in spare_of(out).iterdir()) == ["state.json", "trash", "tree"]
-
-
-def _trashed(out: Path) -> dict[str, bytes]:
-    return {path.name: path.read_bytes() for path in (spare_of(out) / "trash").iterdir()}
-
-
-def test_what_an_update_drops_waits_in_the_trash_until_the_next_build_deletes_it(site: Site) -> None:
-    """Deleting a file's data is slow on some disks: an update moves the old files aside, and the next build
-    deletes them while it works."""
-    out = site.root / "public"
-    make(site)
-    before = files(out)
-    site.edit("title", NOW)
-    make(site)
-    after = files(out)
-    changed = [name for name in after if name != MARKER and before.get(name) != after[name]]
-    first = _trashed(out)
-    # The old files of the pages that changed, and the old marker; no longer linked from anywhere else.
-    assert sorted(first.values()) == sorted(before[name] for name in [*changed, MARKER])
-    assert all(path.stat().st_nlink == 1 for path in (spare_of(out) / "trash").iterdir())
-    site.edit("body", NOW)
-    make(site)
-    assert _trashed(out).keys() - first.keys(), "the second update's old files are in the trash"
-    # Each build deletes while it works and stops when it is done: a few builds with nothing to do finish it.
-    for _ in range(5):
-        if not first.keys() & _trashed(out).keys():
-            break
-        make(site)
-    assert not first.keys() & _trashed(out).keys(), "later builds did not delete what an update threw away"
-    assert not [thread for thread in threading.enumerate() if thread.name == "newsgen-trash"], "a thread ran on"
-
-
-def test_a_symlink_where_the_trash_goes_is_not_followed(site: Site, tmp_path: Path) -> None:
-    keep = tmp_path / "keep"
-    keep.mkdir()
-    (keep / "precious.txt").write_text("keep me")
-    make(site)
-    site.edit("title", NOW)
-    make(site)
-    trash = spare_of(site.root / "public") / "trash"
-    shutil.rmtree(trash)
-    trash.symlink_to(keep)
-    for operation in ("body", "add"):
-        site.edit(operation, NOW)
-        make(site)
-        assert_cold(site, tmp_path / "cold")
-    assert sorted(path.name for path in keep.iterdir()) == ["precious.txt"]
-    assert not trash.is_symlink()
+    assert sorted(path.name for path in spare_of(out).iterdir()) == ["state.json", "tree"]
 
 
 def test_a_cold_build_keeps_the_old_output_as_the_spare(site: Site, tmp_path: Path) -> None:

@@ -49,19 +49,10 @@ def test_a_new_build_replaces_the_old_output_whole(tmp_path: Path) -> None:
     assert (out / "index.html").read_bytes() == b"new"
     # The old tree is kept as the spare of the next update, made to share every file with the new output.
     assert siblings(out) == ["public"]
-    assert sorted(path.name for path in (tmp_path / ".public.newsgen-spare").iterdir()) == [
-        "state.json",
-        "trash",
-        "tree",
-    ]
+    assert sorted(path.name for path in (tmp_path / ".public.newsgen-spare").iterdir()) == ["state.json", "tree"]
     spare = tmp_path / ".public.newsgen-spare/tree"
     assert snapshot(spare) == snapshot(out)
     assert (spare / "index.html").stat().st_ino == (out / "index.html").stat().st_ino
-    # What the old tree had and the new output has not waits in the trash, for a later build to delete.
-    trash = tmp_path / ".public.newsgen-spare/trash"
-    old_marker = (out / MARKER).read_bytes()  # both builds' markers say the same
-    assert sorted(path.read_bytes() for path in trash.iterdir() if path.is_file()) == sorted([b"old", old_marker])
-    assert [snapshot(path) for path in trash.iterdir() if path.is_dir()] == [{"index.html": b"gone"}]
 
 
 @pytest.mark.parametrize("bad_path", ["../escape.html", "/etc/passwd", "a/../../b.html", ""])
