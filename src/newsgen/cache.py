@@ -56,7 +56,7 @@ class BuildCache:
     # signature is unchanged is not read again (only files whose times were safely in the past are here)
     signatures: Mapping[str, tuple[Signature, str]] = field(default_factory=dict)
     # the related articles of the last build and what they were chosen from
-    ranking: Ranking = ("", {})
+    ranking: Ranking = field(default_factory=Ranking)
     render_key: str = ""
     # which templates each page template uses, by digest, and the key of what that was found from
     templates: TemplateUses = ("", {})

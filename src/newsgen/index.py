@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import pickle
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 
 from .errors import BuildFailed, ContentError, NewsgenError, SourceLocation
@@ -21,9 +20,15 @@ RELATED_WINDOW = 200
 RESERVED_PREFIXES = ("tags", "authors", "archive", "assets", "page")
 
 
-# A digest of what related articles are chosen from (every listed article's URL, date and tags, in
-# order), and each article's related ones by URL.
-Ranking = tuple[str, Mapping[str, tuple[str, ...]]]
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """The related articles of each article as last chosen, and what they were chosen from: a later index
+    chooses again only for the articles whose inputs changed (see ``rank_related``)."""
+
+    # tag slug → digest of its window: the URL and instant of each of its newest RELATED_WINDOW articles
+    windows: Mapping[str, bytes] = field(default_factory=dict)
+    # article URL → (its tags, as written; the URLs of its related articles)
+    chosen: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +61,8 @@ class SiteIndex:
     people: Mapping[str, AuthorListing]
     embargoed: tuple[Article, ...]
     drafts_left_out: int
-    # What ``related`` was computed from, and its articles by URL: a later index from the same inputs reuses it.
-    ranking: Ranking = ("", {})
+    # ``related`` by URL and what it was chosen from: a later index reuses what still holds.
+    ranking: Ranking = field(default_factory=Ranking)
 
     @property
     def next_due(self) -> Article | None:
@@ -101,23 +106,30 @@ def _clashes(
 
 
 def _related(
-    articles: tuple[Article, ...], by_tag: Mapping[str, list[Article]], slug: Callable[[str], str] = slugify
+    articles: Sequence[Article],
+    by_tag: Mapping[str, Sequence[Article]],
+    slug: Callable[[str], str] = slugify,
+    window: int = RELATED_WINDOW,
 ) -> dict[str, tuple[Article, ...]]:
-    """For each article, the pieces sharing most tags with it, newest first among equals (then by URL).
+    """For each of ``articles``, the pieces sharing most tags with it, newest first among equals (then by URL).
 
-    Candidates are the newest ``RELATED_WINDOW`` articles of each of its tags. Articles are
-    numbered in ranking order (newest first, then by URL), so counting shared tags and
-    picking the best are done on integers: pieces in two or more of the windows are few
-    and sorted; the rest are taken, as many as still needed, from a merge of the windows.
+    Candidates are the newest ``window`` articles of each of its tags (``by_tag`` lists each tag's articles
+    newest first). They are numbered in ranking order (newest first, then by URL), so counting shared tags and
+    picking the best are done on integers: pieces in two or more of the windows are few and sorted; the rest
+    are taken, as many as still needed, from a merge of the windows. Only the order of the numbers counts, so
+    only the candidates are numbered: an article's choice reads its URL, its tags and their windows, nothing else.
     """
-    order = sorted(articles, key=lambda article: (-article.published.timestamp(), article.url))
+    tags_of = {article.url: sorted({slug(tag) for tag in article.tags}) for article in articles}
+    wanted = {tag for tags in tags_of.values() for tag in tags}
+    candidates = {other.url: other for tag in wanted for other in by_tag[tag][:window]}
+    order = sorted(candidates.values(), key=lambda article: (-article.published.timestamp(), article.url))
     position = {article.url: number for number, article in enumerate(order)}
-    windows = {tag: sorted(position[other.url] for other in items[:RELATED_WINDOW]) for tag, items in by_tag.items()}
-    sets = {tag: frozenset(window) for tag, window in windows.items()}
+    windows = {tag: sorted(position[other.url] for other in by_tag[tag][:window]) for tag in wanted}
+    sets = {tag: frozenset(numbers) for tag, numbers in windows.items()}
     related: dict[str, tuple[Article, ...]] = {}
     for article in articles:
-        own = position[article.url]
-        tags = sorted({slug(tag) for tag in article.tags})
+        own = position.get(article.url, -1)  # -1: in none of the windows
+        tags = tags_of[article.url]
         several: set[int] = set()
         for number, tag in enumerate(tags):
             for other in tags[number + 1 :]:
@@ -137,18 +149,45 @@ def _related(
     return related
 
 
-def ranking_key(articles: tuple[Article, ...]) -> str:
-    """A digest of everything ``_related`` reads: each article's URL, instant and tags, in order."""
-    inputs = [(article.url, article.published.timestamp(), article.tags) for article in articles]
-    return hashlib.sha256(pickle.dumps(inputs, protocol=5)).hexdigest()
+def _window_digest(window: Sequence[Article]) -> bytes:
+    """What ``_related`` reads of a tag's window: its articles' URLs and instants (which order them)."""
+    text = "\0".join(f"{article.url}\0{article.published.timestamp()!r}" for article in window)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
 
-def _reuse_related(articles: tuple[Article, ...], ranking: Ranking) -> dict[str, tuple[Article, ...]] | None:
-    by_url = {article.url: article for article in articles}
-    try:
-        return {url: tuple(map(by_url.__getitem__, others)) for url, others in ranking[1].items()}
-    except KeyError:
-        return None
+def rank_related(
+    articles: Sequence[Article],
+    by_tag: Mapping[str, Sequence[Article]],
+    remembered: Ranking,
+    slug: Callable[[str], str] = slugify,
+    window: int = RELATED_WINDOW,
+) -> Ranking:
+    """Each article's related articles, by URL: ``remembered``'s for an article with the tags it had there
+    whose tags' windows are unchanged, the others chosen afresh. That is all ``_related`` reads for one
+    article, so the result is the same as choosing all of them afresh."""
+    windows = {tag: _window_digest(items[:window]) for tag, items in by_tag.items()}
+    changed = [tag for tag, digest in windows.items() if remembered.windows.get(tag) != digest]
+    moved = {article.url for tag in changed for article in by_tag[tag]}  # every article of a changed window's tag
+    kept: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    stale: list[Article] = []
+    for article in articles:
+        known = remembered.chosen.get(article.url)
+        if known is not None and known[0] == article.tags and article.url not in moved:
+            kept[article.url] = known
+        else:
+            stale.append(article)
+    fresh = _related(stale, by_tag, slug, window)
+    spelled: dict[str, str] = {}  # one string per tag, which the pickled ranking then holds once
+    chosen = {
+        article.url: kept[article.url]
+        if article.url in kept
+        else (
+            tuple([spelled.setdefault(tag, tag) for tag in article.tags]),
+            tuple([other.url for other in fresh[article.url]]),
+        )
+        for article in articles
+    }
+    return Ranking(windows, chosen)
 
 
 def index_site(
@@ -163,8 +202,8 @@ def index_site(
 ) -> SiteIndex:
     """Order and group the site's content; raise ``BuildFailed`` when two sources claim one URL.
 
-    ``remembered`` is the ``ranking`` of an earlier index: its related articles are reused when they were
-    computed from the same inputs.
+    ``remembered`` is the ``ranking`` of an earlier index: the related articles it names are reused for
+    each article whose tags and their windows are unchanged.
     """
     drafts_left_out = (
         0
@@ -224,14 +263,9 @@ def index_site(
     }
     people = {name: listings[name_slug] for name, name_slug in byline_slugs.items() if name_slug}
     featured = [article for article in articles if article.featured]
-    key = ranking_key(articles)
-    related = _reuse_related(articles, remembered) if remembered is not None and remembered[0] == key else None
-    if related is not None and len(related) == len(articles):
-        assert remembered is not None
-        ranking = remembered  # the related articles it names are the ones just found by URL
-    else:
-        related = _related(articles, by_tag, slug)
-        ranking = (key, {url: tuple(other.url for other in others) for url, others in related.items()})
+    ranking = rank_related(articles, by_tag, remembered or Ranking(), slug)
+    by_url = {article.url: article for article in articles}
+    related = {url: tuple([by_url[other] for other in others]) for url, (_, others) in ranking.chosen.items()}
     return SiteIndex(
         articles=articles,
         pages=pages,
