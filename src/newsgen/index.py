@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import pickle
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -150,9 +151,11 @@ def _related(
 
 
 def _window_digest(window: Sequence[Article]) -> bytes:
-    """What ``_related`` reads of a tag's window: its articles' URLs and instants (which order them)."""
-    text = "\0".join(f"{article.url}\0{article.published.timestamp()!r}" for article in window)
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    """What ``_related`` reads of a tag's window: its articles' URLs and instants (which order candidates
+    across windows too, so an article redated within a window's order can still change a choice)."""
+    urls = [article.url for article in window]
+    instants = [article.published.timestamp() for article in window]
+    return hashlib.sha256(pickle.dumps((urls, instants), protocol=5)).digest()
 
 
 def rank_related(
