@@ -165,31 +165,25 @@ def rank_related(
     slug: Callable[[str], str] = slugify,
     window: int = RELATED_WINDOW,
 ) -> Ranking:
-    """Each article's related articles, by URL: ``remembered``'s for an article with the tags it had there
-    whose tags' windows are unchanged, the others chosen afresh. That is all ``_related`` reads for one
-    article, so the result is the same as choosing all of them afresh."""
+    """Each article's related articles, by URL. An article that ``remembered`` knows, with the same tags, none
+    of whose tags' windows changed, keeps the ones chosen there; the others are chosen afresh. ``_related``
+    reads nothing else for one article, so the result is what choosing all of them afresh gives."""
     windows = {tag: _window_digest(items[:window]) for tag, items in by_tag.items()}
     changed = [tag for tag, digest in windows.items() if remembered.windows.get(tag) != digest]
     moved = {article.url for tag in changed for article in by_tag[tag]}  # every article of a changed window's tag
-    kept: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    chosen: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
     stale: list[Article] = []
     for article in articles:
         known = remembered.chosen.get(article.url)
         if known is not None and known[0] == article.tags and article.url not in moved:
-            kept[article.url] = known
+            chosen[article.url] = known
         else:
             stale.append(article)
     fresh = _related(stale, by_tag, slug, window)
     spelled: dict[str, str] = {}  # one string per tag, which the pickled ranking then holds once
-    chosen = {
-        article.url: kept[article.url]
-        if article.url in kept
-        else (
-            tuple([spelled.setdefault(tag, tag) for tag in article.tags]),
-            tuple([other.url for other in fresh[article.url]]),
-        )
-        for article in articles
-    }
+    for article in stale:
+        tags = tuple([spelled.setdefault(tag, tag) for tag in article.tags])
+        chosen[article.url] = (tags, tuple([other.url for other in fresh[article.url]]))
     return Ranking(windows, chosen)
 
 
