@@ -78,6 +78,10 @@ from .theme import make_environment, template_closure_digests, template_digest, 
 from .urls import link, output_path
 from .workers import default_jobs, parallel_map
 
+# A page renders in 0.5-1 ms: below this many pages to render, forking workers (which then copy the memory
+# pages of the index they touch) costs more than it saves. At 10,000 articles, a new article's 580 pages made
+# the whole build 1.55 s in one process against 1.76 s with two workers, and 0.3 s less CPU.
+MIN_PARALLEL_PAGES = 1000
 # A phase's name, how many of its items are done and how many there are.
 Progress = Callable[[str, int, int], None]
 Outcome = Article | Page | tuple[NewsgenError, ...]
@@ -553,6 +557,7 @@ def _build(
                 todo,
                 jobs=workers,
                 progress=(lambda done, total: progress("render", done, total)) if progress else None,
+                min_items=MIN_PARALLEL_PAGES,
             )
             errors = _unique([result for result in results if isinstance(result, NewsgenError)])
             if errors:

@@ -24,7 +24,8 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 Progress = Callable[[int, int], None]
 
-# Below this many items a pool's start-up (~0.1 s) costs more than it saves.
+# Below this many items a pool's start-up (~0.1 s) costs more than it saves (for items of a few ms each, like
+# converting an article's Markdown; callers with cheaper items ask for more).
 MIN_PARALLEL_ITEMS = 200
 
 # Set in each worker process by the pool's initializer (inherited by fork, never shared back):
@@ -85,11 +86,13 @@ def parallel_map(
     *,
     jobs: int,
     progress: Progress | None = None,
+    min_items: int = MIN_PARALLEL_ITEMS,
 ) -> list[Result]:
-    """``[function(item) for item in items]``, in order, spread over ``jobs`` processes."""
+    """``[function(item) for item in items]``, in order, spread over ``jobs`` processes when there are at
+    least ``min_items``."""
     total = len(items)
     results: list[Result] = []
-    if jobs <= 1 or total < MIN_PARALLEL_ITEMS or not can_fork():
+    if jobs <= 1 or total < min_items or not can_fork():
         step = max(1, total // 100)
         for item in items:
             results.append(function(item))

@@ -1,8 +1,9 @@
-"""Worker processes: the reference cycles their items leave are collected while the cyclic collector is paused."""
+"""Worker processes: small work stays in this process, and workers collect the cycles their items leave."""
 
 from __future__ import annotations
 
 import gc
+import os
 import weakref
 
 from newsgen.workers import parallel_map
@@ -34,3 +35,10 @@ def test_a_worker_collects_the_cycles_of_each_chunk_while_the_collector_is_pause
     assert len(alive) == items
     # Never more than one chunk's cycles alive at once; without the collection it reaches ~1,000.
     assert max(alive) <= 64
+
+
+def test_work_below_the_threshold_stays_in_this_process_and_above_it_goes_to_workers() -> None:
+    here = os.getpid()
+    assert set(parallel_map(lambda _: os.getpid(), range(300), jobs=2, min_items=301)) == {here}
+    workers = set(parallel_map(lambda _: os.getpid(), range(300), jobs=2, min_items=300))
+    assert workers and here not in workers
