@@ -1,11 +1,13 @@
-"""Compare two newsgen source trees on a one-article edit and a no-change rebuild, run alternately.
+"""Compare two newsgen source trees on a one-article edit (or a new article) and a no-change rebuild, run
+alternately.
 
     python benchmarks/corpus.py 1000 /tmp/corpus-a && python benchmarks/corpus.py 1000 /tmp/corpus-b
     python benchmarks/compare_edit.py /tmp/corpus-a/newsgen OLD/src /tmp/corpus-b/newsgen NEW/src --rounds 7
 
 Each site is built first (cold if its cache is missing or from other code). Then, per round and for each
-side in turn, one article's title and body are edited and the site rebuilt (``python -m newsgen build``
-with ``PYTHONPATH`` set to the side's source tree), then rebuilt again with nothing changed. Alternating the
+side in turn, one article's title and body are edited (with ``--change new``: a new article, newer than all
+others, is added to the city section) and the site rebuilt (``python -m newsgen build`` with ``PYTHONPATH``
+set to the side's source tree), then rebuilt again with nothing changed. Alternating the
 sides spreads the load of a shared machine over both. Prints the median wall and CPU time (children
 included) of each, and the load average.
 """
@@ -18,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 
@@ -38,6 +41,18 @@ def edit(site: Path, round_: int) -> None:
     path.write_text(text + f"\nA paragraph added in edit {round_}.\n")
 
 
+def add(site: Path, round_: int) -> None:
+    folder = site / "content" / "articles" / "2030" / "01"
+    folder.mkdir(parents=True, exist_ok=True)
+    # Dated a moment ago: newer than every article of the corpus, and not embargoed.
+    published = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=1)
+    stamp = published.strftime("%Y%m%d%H%M%S")
+    (folder / f"fresh-{stamp}-{round_}.md").write_text(
+        f"---\ntitle: Fresh story {stamp} {round_}\ndate: {published.isoformat()}\n"
+        "byline: [Staff Reporter]\nsection: city\ntags: [city news]\n---\nA new story.\n"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("site_a", type=Path)
@@ -45,7 +60,9 @@ def main() -> None:
     parser.add_argument("site_b", type=Path)
     parser.add_argument("source_b")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--change", choices=("edit", "new"), default="edit", help="what each round changes")
     args = parser.parse_args()
+    change, label = (edit, "one-article edit") if args.change == "edit" else (add, "new article")
     sides = {"A": (args.site_a, args.source_a), "B": (args.site_b, args.source_b)}
     for site, source in sides.values():
         build(site, source)
@@ -53,8 +70,8 @@ def main() -> None:
     loads = [os.getloadavg()[0]]
     for round_ in range(args.rounds):
         for name, (site, source) in sides.items():
-            edit(site, round_)
-            runs.setdefault((name, "one-article edit"), []).append(build(site, source))
+            change(site, round_)
+            runs.setdefault((name, label), []).append(build(site, source))
             runs.setdefault((name, "no change"), []).append(build(site, source))
         loads.append(os.getloadavg()[0])
     for (name, scenario), measured in runs.items():
