@@ -23,7 +23,7 @@ from .config import SiteConfig
 from .errors import BuildFailed, ContentError, NewsgenError, SourceLocation
 from .markup import MarkdownRenderer, MarkupProblem, Rendered, plain_summary
 from .models import Article, Author, CopiedFile, Correction, LeadImage, Link, Page, SiteContent
-from .urls import article_url, page_url, slug_problem, slugify, split_url
+from .urls import article_url, page_url, slug_length_problem, slug_problem, slugify, split_url
 from .yamlsource import FieldReader, YamlMap, clean_text, closest, load_yaml, shown
 
 ARTICLE_KEYS = (
@@ -259,6 +259,10 @@ def parse_article(path: Path, text: str, config: SiteConfig, renderer: MarkdownR
     published = parse_datetime(fields, "date", config.timezone, required=True)
     updated = parse_datetime(fields, "updated", config.timezone)
     byline = fields.text_list("byline", required=True)
+    for name in byline:
+        # Each name in a byline has an author page, in a folder named by its slug.
+        if problem := slug_length_problem(slugify(name)):
+            fields.fail("byline", f"the name {shown(name)} is too long for an author page: its slug would be {problem}")
     section = fields.text("section", required=True)
     if section and config.section(section) is None:
         keys = [known.key for known in config.sections]
@@ -268,6 +272,8 @@ def parse_article(path: Path, text: str, config: SiteConfig, renderer: MarkdownR
     for tag in tags:
         if not slugify(tag):
             fields.fail("tags", f"tag '{tag}' has no letters or digits to make its URL from")
+        elif problem := slug_length_problem(slugify(tag)):
+            fields.fail("tags", f"the tag {shown(tag)} is too long for a tag page: its slug would be {problem}")
     slug = _slug(fields, path)
     summary = fields.text("summary")
     location = fields.text("location")

@@ -14,6 +14,9 @@ _NOT_WORD = re.compile(r"[^\w]+")
 _APOSTROPHES = re.compile(r"['\u2019\u02bc]")
 _SAFE_SLUG = re.compile(r"^\w[\w-]*$")
 _WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)$", re.IGNORECASE)
+# The longest name of a file or folder that ext4, APFS and NTFS all take: 255 bytes of UTF-8 (NTFS counts
+# UTF-16 units, never more than the UTF-8 bytes). A slug is a folder of the output, so it must fit.
+MAX_SLUG_BYTES = 255
 
 
 def slugify(text: str) -> str:
@@ -27,10 +30,20 @@ def slugify(text: str) -> str:
     return f"{slug}-" if _WINDOWS_RESERVED.match(slug) else slug
 
 
+def slug_length_problem(slug: str) -> str | None:
+    """Why ``slug`` is too long to name a folder of the output (how long it is, and the limit), or None."""
+    size = len(slug.encode("utf-8", "surrogatepass"))
+    if size > MAX_SLUG_BYTES:
+        return f"{size} bytes long in UTF-8, and a folder name can hold at most {MAX_SLUG_BYTES}"
+    return None
+
+
 def slug_problem(slug: str) -> str | None:
     """Why ``slug`` cannot name a folder of the output, or None when it can."""
     if not slug:
         return "slug is empty"
+    if problem := slug_length_problem(slug):
+        return f"slug '{slug[:40]}...' is {problem}"
     if not _SAFE_SLUG.match(slug):
         return f"slug '{slug}' may hold only letters, digits and hyphens (no dots, slashes or spaces)"
     if _WINDOWS_RESERVED.match(slug):

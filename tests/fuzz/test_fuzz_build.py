@@ -166,6 +166,20 @@ def expected(value: str) -> str:
     correction="",
     page_title="Name ",
 )
+@example(
+    # A tag and a name whose slugs are longer than a folder name can be (255 bytes): located errors, not a
+    # failure to write the tag's or the author's page.
+    title="Name ",
+    summary="",
+    location="",
+    alt="Name ",
+    caption="",
+    credit="",
+    byline=["Name " + "é" * 130],
+    tags=["ﷺ" * 8],
+    correction="Fixed.",
+    page_title="Name ",
+)
 def test_arbitrary_front_matter_values(
     title: str,
     summary: str,

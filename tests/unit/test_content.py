@@ -201,6 +201,15 @@ def test_empty_required_fields_are_reported(config: SiteConfig, renderer: Markdo
     ]
 
 
+def test_a_byline_name_too_long_for_a_folder_is_reported(config: SiteConfig, renderer: MarkdownRenderer) -> None:
+    # Every name in a byline has an author page in a folder named by its slug; 130 two-byte letters do not fit.
+    text = front("title: T", "date: 2026-11-18", f"byline: [Sana Mirza, {'ا' * 130}]", "section: city")
+    assert errors(text, config, renderer) == [
+        f"content/articles/a.md:4: the name '{'ا' * 37}...{'ا' * 38}' is too long for an author page: its slug "
+        "would be 260 bytes long in UTF-8, and a folder name can hold at most 255"
+    ]
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [
@@ -208,6 +217,11 @@ def test_empty_required_fields_are_reported(config: SiteConfig, renderer: Markdo
         ("title: yes", "2: 'title' must be text, but YAML read a boolean (True); put it in quotes"),
         ("tags: {a: 1}", "6: 'tags' must be text or a list of texts, not {'a': 1}"),
         ("tags: [fine, '!!!']", "6: tag '!!!' has no letters or digits to make its URL from"),
+        (
+            f"tags: [fine, {'x' * 256}]",
+            f"6: the tag '{'x' * 37}...{'x' * 38}' is too long for a tag page: its slug would be 256 bytes long "
+            "in UTF-8, and a folder name can hold at most 255",
+        ),
         ("draft: maybe", "6: 'draft' must be true or false, not 'maybe'"),
         ("featured: 1", "6: 'featured' must be true or false, not 1"),
         ("corrections: fixed", "6: 'corrections' must be a list of {date, text}"),

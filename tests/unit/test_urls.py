@@ -45,7 +45,7 @@ def test_slugify_of_an_urdu_title_is_a_safe_slug() -> None:
     assert slug_problem(slugify("کتاب میلے کے بعد")) is None
 
 
-@pytest.mark.parametrize("slug", ["budget", "route-7", "کتاب-میلہ", "2026"])
+@pytest.mark.parametrize("slug", ["budget", "route-7", "کتاب-میلہ", "2026", "a" * 255, "é" * 127])
 def test_good_slugs_have_no_problem(slug: str) -> None:
     assert slug_problem(slug) is None
 
@@ -61,6 +61,9 @@ def test_good_slugs_have_no_problem(slug: str) -> None:
         ("-lead", "slug '-lead' may hold only letters, digits and hyphens (no dots, slashes or spaces)"),
         ("CON", "slug 'CON' is a reserved file name on Windows"),
         ("lpt1", "slug 'lpt1' is a reserved file name on Windows"),
+        # A slug names a folder: ext4, APFS and NTFS take names of at most 255 bytes.
+        ("a" * 256, f"slug '{'a' * 40}...' is 256 bytes long in UTF-8, and a folder name can hold at most 255"),
+        ("é" * 128, f"slug '{'é' * 40}...' is 256 bytes long in UTF-8, and a folder name can hold at most 255"),
     ],
 )
 def test_unsafe_slugs_are_refused_with_the_reason(slug: str, problem: str) -> None:
