@@ -30,7 +30,8 @@ def test_bad_input_is_reported_exactly_and_nothing_is_written(
     expected = (case / "expected_error.txt").read_text(encoding="utf-8")
     before = sorted(path.relative_to(case) for path in case.rglob("*"))
     out = tmp_path / "public"
-    result = run_cli("build", ".", "--out", out, cwd=case)
+    # --quiet: only the errors, with no progress lines however long the build takes on a loaded machine.
+    result = run_cli("build", ".", "--out", out, "--quiet", cwd=case)
     assert (result.code, result.err, result.out) == (1, expected, "")
     assert not out.exists()
     assert sorted(tmp_path.iterdir()) == []
