@@ -245,6 +245,15 @@ def _image(fields: FieldReader) -> LeadImage | None:
     return LeadImage(src, alt, caption, credit)
 
 
+def _distinct(names: tuple[str, ...]) -> tuple[str, ...]:
+    """Each tag or name once, as its page knows it (by slug: "Water" and "water" are one tag), first spelling
+    kept; else the article would be listed twice on that page and in that feed."""
+    kept: dict[str, str] = {}
+    for name in names:
+        kept.setdefault(slugify(name) or name, name)
+    return tuple(kept.values())
+
+
 def _by_line(errors: list[NewsgenError]) -> list[NewsgenError]:
     """A file's errors in the order of its lines, as a reader goes through it."""
     return sorted(errors, key=lambda error: error.location.line or 0 if error.location else 0)
@@ -258,7 +267,7 @@ def parse_article(path: Path, text: str, config: SiteConfig, renderer: MarkdownR
     title = fields.text("title", required=True)
     published = parse_datetime(fields, "date", config.timezone, required=True)
     updated = parse_datetime(fields, "updated", config.timezone)
-    byline = fields.text_list("byline", required=True)
+    byline = _distinct(fields.text_list("byline", required=True))
     for name in byline:
         # Each name in a byline has an author page, in a folder named by its slug.
         if problem := slug_length_problem(slugify(name)):
@@ -268,7 +277,7 @@ def parse_article(path: Path, text: str, config: SiteConfig, renderer: MarkdownR
         keys = [known.key for known in config.sections]
         hint = f"did you mean '{close}'? " if (close := closest(section, keys)) else ""
         fields.fail("section", f"unknown section '{section}'; {hint}sections are: {', '.join(keys)}")
-    tags = fields.text_list("tags")
+    tags = _distinct(fields.text_list("tags"))
     for tag in tags:
         if not slugify(tag):
             fields.fail("tags", f"tag '{tag}' has no letters or digits to make its URL from")

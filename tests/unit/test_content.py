@@ -201,6 +201,19 @@ def test_empty_required_fields_are_reported(config: SiteConfig, renderer: Markdo
     ]
 
 
+def test_a_tag_or_name_given_twice_is_kept_once(config: SiteConfig, renderer: MarkdownRenderer) -> None:
+    # Tags and bylines find their pages by slug: "Water" and "water" are one tag, listed once on its page.
+    text = front(
+        "title: T",
+        "date: 2026-11-18",
+        "byline: [Sana Mirza, Omar, sana mirza]",
+        "section: city",
+        "tags: [Water, budget, water, WATER]",
+    )
+    article = parse(text, config, renderer)
+    assert (article.byline, article.tags) == (("Sana Mirza", "Omar"), ("Water", "budget"))
+
+
 def test_a_byline_name_too_long_for_a_folder_is_reported(config: SiteConfig, renderer: MarkdownRenderer) -> None:
     # Every name in a byline has an author page in a folder named by its slug; 130 two-byte letters do not fit.
     text = front("title: T", "date: 2026-11-18", f"byline: [Sana Mirza, {'ا' * 130}]", "section: city")
