@@ -279,9 +279,10 @@ def parse_article(path: Path, text: str, config: SiteConfig, renderer: MarkdownR
         fields.fail("section", f"unknown section '{section}'; {hint}sections are: {', '.join(keys)}")
     tags = _distinct(fields.text_list("tags"))
     for tag in tags:
-        if not slugify(tag):
+        tag_slug = slugify(tag)
+        if not tag_slug:
             fields.fail("tags", f"tag '{tag}' has no letters or digits to make its URL from")
-        elif problem := slug_length_problem(slugify(tag)):
+        elif problem := slug_length_problem(tag_slug):
             fields.fail("tags", f"the tag {shown(tag)} is too long for a tag page: its slug would be {problem}")
     slug = _slug(fields, path)
     summary = fields.text("summary")
