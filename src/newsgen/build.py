@@ -74,7 +74,7 @@ from .sitemaps import (
     sitemap_files,
     sitemap_paths,
 )
-from .theme import make_environment, template_closure_digests, template_digest, theme_assets
+from .theme import CARD_TEMPLATE, Cards, make_environment, template_closure_digests, template_digest, theme_assets
 from .urls import link, output_path
 from .workers import default_jobs, parallel_map
 
@@ -150,6 +150,7 @@ class Prepared:
 
     index: SiteIndex
     env: jinja2.Environment
+    cards: Cards
     jobs: list[PageJob]
     recipes: list[Recipe]
     copies: list[CopiedFile]
@@ -267,12 +268,14 @@ def prepare(
         remembered=(previous or BuildCache()).ranking,
     )
     assets = theme_assets()
+    cards = Cards(parsed.fingerprints)
     env = make_environment(
         config.templates_dir,
         base_path=config.base_path,
         base_url=config.base_url,
         timezone=config.timezone,
         compiled=compiled,
+        cards=cards,
     )
     view = site_view(
         config,
@@ -284,6 +287,7 @@ def prepare(
     return Prepared(
         index,
         env,
+        cards,
         list(plan(index, config, view)),
         news_recipes(index, config, now, parsed.fingerprints),
         [*assets.values(), *content.static],
@@ -395,8 +399,8 @@ def template_uses(prepared: Prepared, render_key: str, every_template: str, prev
     """For each page template, the digest of the templates it uses (``template_closure_digests``), under a
     key of what they are found from: the configuration (where the site's templates are), every template's
     name and bytes, the names asked for. The last build's are kept while the key holds (they take parsing
-    every template)."""
-    names = sorted({job.template for job in prepared.jobs})
+    every template). ``CARD_TEMPLATE``'s is there too, for the cards kept between builds."""
+    names = sorted({job.template for job in prepared.jobs} | {CARD_TEMPLATE})
     key = _sha(render_key, every_template, *names)
     if previous[0] == key:
         return previous
@@ -493,6 +497,10 @@ def _build(
     every_template = template_digest(config.templates_dir)
     uses = template_uses(prepared, render_key, every_template, previous.templates)
     digests = page_digests(prepared, render_key, every_template, uses)
+    # The cards of the last build, if made by the same templates, configuration and code.
+    cards_key = _sha(render_key, uses[1][CARD_TEMPLATE] or every_template)
+    if previous.cards_key == cards_key:
+        prepared.cards.reuse(previous.cards)
     paths = [output_path(job.url) for job in prepared.jobs]
     with exclusive(out) as out:  # one build at a time writes beside this output
         settle(out)  # first: an interrupted update is completed before the output is compared with the cache
@@ -540,8 +548,11 @@ def _build(
                 with contextlib.suppress(jinja2.TemplateError):  # reported, with its place, by the page using it
                     env.get_template(name)  # compiled once here, shared by every worker
 
-            def render_one(number: int) -> NewsgenError | tuple[str, bool]:
-                """Render a page and stage it unless its bytes are the ones already in the output."""
+            cards = prepared.cards
+
+            def render_one(number: int) -> NewsgenError | tuple[str, bool, dict[bytes, str]]:
+                """Render a page and stage it unless its bytes are the ones already in the output; with the
+                cards first made for it (a worker's go back to this process, to be kept)."""
                 try:
                     file = render(page_jobs[number], env)
                     sha = hashlib.sha256(file.data).hexdigest()
@@ -550,7 +561,7 @@ def _build(
                         write_file(staging, file.path, file.data)
                 except NewsgenError as error:
                     return error
-                return sha, changed
+                return sha, changed, cards.take_fresh()
 
             results = parallel_map(
                 render_one,
@@ -565,6 +576,7 @@ def _build(
             for number, result in zip(todo, results, strict=True):
                 assert not isinstance(result, NewsgenError)
                 outputs[paths[number]] = (digests[number], result[0])
+                cards.add(result[2])
                 if result[1]:
                     written.append(paths[number])
             # The stamp names the tree's content (the same site gives the same stamp anywhere: reproducible builds).
@@ -580,6 +592,8 @@ def _build(
         ranking=prepared.index.ranking,
         render_key=render_key,
         templates=uses,
+        cards_key=cards_key,
+        cards=prepared.cards.kept_for(prepared.index.articles),
         out=resolved,
         stamp=stamp,
         outputs=outputs,

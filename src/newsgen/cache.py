@@ -2,7 +2,8 @@
 
 It remembers, from one build to the next, each content file's parsed form (by the
 SHA-256 of its bytes) and a digest of the inputs and the bytes of every file written (so a page
-whose inputs did not change is neither rendered nor written again). The file starts with a header naming newsgen's and Python's versions and
+whose inputs did not change is neither rendered nor written again), and the article cards the
+templates' ``card()`` made (``theme.Cards``). Each file starts with a header naming newsgen's and Python's versions and
 a checksum of the rest; a cache that is damaged, foreign or unreadable is ignored
 and the build runs cold. Articles' HTML bodies are kept apart, one file each in ``bodies/``
 (``BodyStore``), and checked against their name when read: one found damaged then raises
@@ -35,7 +36,8 @@ from .index import Ranking
 from .models import Article, Correction, LeadImage, Link, Page, SubSection
 
 CACHE_FOLDER = ".newsgen-cache"
-CACHE_FILE = "build.cache"  # the keys and the pages; the parsed models are in parsed-NN.cache
+# The keys and the pages; the parsed models are in parsed-NN.cache, the article cards in cards-NN.cache.
+CACHE_FILE = "build.cache"
 TEMPLATES_FOLDER = "templates"  # compiled templates
 BODIES_FOLDER = "bodies"  # articles' HTML bodies, each in a file named by its SHA-256
 MAGIC = b"newsgen-cache 2\n"
@@ -60,6 +62,9 @@ class BuildCache:
     render_key: str = ""
     # which templates each page template uses, by digest, and the key of what that was found from
     templates: TemplateUses = ("", {})
+    # the article cards the templates' ``card()`` made (``theme.Cards``), and the key of what they were made by
+    cards_key: str = ""
+    cards: Mapping[bytes, str] = field(default_factory=dict)
     # the output folder the pages below were written to, and the stamp left in its marker
     out: str = ""
     stamp: str = ""
@@ -203,12 +208,16 @@ def cache_path(site: Path) -> Path:
     return site / CACHE_FOLDER / CACHE_FILE
 
 
-def _shard_path(site: Path, shard: int) -> Path:
-    return site / CACHE_FOLDER / f"parsed-{shard:02d}.cache"
+def _shard_path(site: Path, kind: str, shard: int) -> Path:
+    return site / CACHE_FOLDER / f"{kind}-{shard:02d}.cache"
 
 
-def _shard_of(source: str) -> int:
+def _model_shard(source: str) -> int:
     return zlib.crc32(source.encode("utf-8", "surrogatepass")) % SHARDS
+
+
+def _card_shard(key: bytes) -> int:
+    return key[0] % SHARDS  # the first byte of the card's article's digest
 
 
 def _checksum(payload: bytes | memoryview) -> bytes:
@@ -309,24 +318,40 @@ def load_cache(site: Path) -> BuildCache:
     main = _read(cache_path(site))
     if not isinstance(main, BuildCache):
         return BuildCache()
-    parsed: dict[str, tuple[str, Article | Page]] = {}
+    return replace(
+        main, parsed=_load_shards(site, "parsed", main.parse_key), cards=_load_shards(site, "cards", main.cards_key)
+    )
+
+
+def _load_shards(site: Path, kind: str, key: str) -> dict[Any, Any]:
+    """The entries of the shards of ``kind`` stored under ``key`` (a shard stored under another is left out)."""
+    entries: dict[Any, Any] = {}
     for shard in range(SHARDS):
-        stored = _read(_shard_path(site, shard))
-        if (
-            isinstance(stored, tuple)
-            and len(stored) == 2
-            and stored[0] == main.parse_key
-            and isinstance(stored[1], dict)
-        ):
-            parsed.update(stored[1])
-    return replace(main, parsed=parsed)
+        stored = _read(_shard_path(site, kind, shard))
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key and isinstance(stored[1], dict):
+            entries.update(stored[1])
+    return entries
 
 
-def _shards(parsed: Mapping[str, tuple[str, Article | Page]]) -> list[dict[str, tuple[str, Article | Page]]]:
-    shards: list[dict[str, tuple[str, Article | Page]]] = [{} for _ in range(SHARDS)]
-    for source, entry in parsed.items():
-        shards[_shard_of(source)][source] = entry
+def _shards(entries: Mapping[Any, Any], shard_of: Callable[[Any], int]) -> list[dict[Any, Any]]:
+    shards: list[dict[Any, Any]] = [{} for _ in range(SHARDS)]
+    for name, entry in entries.items():
+        shards[shard_of(name)][name] = entry
     return shards
+
+
+def _save_shards(
+    site: Path,
+    kind: str,
+    shard_of: Callable[[Any], int],
+    entries: tuple[str, Mapping[Any, Any]],
+    before: tuple[str, Mapping[Any, Any]],
+) -> None:
+    """Write the shards of ``entries`` (a key and its entries) that differ from those of ``before``."""
+    old = _shards(before[1], shard_of) if before[0] == entries[0] else [None] * SHARDS
+    for shard, items in enumerate(_shards(entries[1], shard_of)):
+        if items != old[shard]:
+            _write(_shard_path(site, kind, shard), (entries[0], items))
 
 
 def save_cache(
@@ -340,13 +365,11 @@ def save_cache(
         ignore = folder / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# newsgen's build cache; safe to delete\n*\n")
-        same_key = previous is not None and previous.parse_key == cache.parse_key
-        before = _shards(previous.parsed) if previous is not None and same_key else [None] * SHARDS
-        for shard, entries in enumerate(_shards(cache.parsed)):
-            if entries != before[shard]:
-                _write(_shard_path(site, shard), (cache.parse_key, entries))
-        main = replace(cache, parsed={})
-        if previous is None or main != replace(previous, parsed={}):
+        before = previous or BuildCache()
+        _save_shards(site, "parsed", _model_shard, (cache.parse_key, cache.parsed), (before.parse_key, before.parsed))
+        _save_shards(site, "cards", _card_shard, (cache.cards_key, cache.cards), (before.cards_key, before.cards))
+        main = replace(cache, parsed={}, cards={})
+        if previous is None or main != replace(previous, parsed={}, cards={}):
             _write(cache_path(site), main)
         if templates is not None:
             templates.save()

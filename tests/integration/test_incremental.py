@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from jinja2.bccache import bc_magic
 
-from newsgen.build import BuildOptions, build, check, read
+from newsgen.build import MIN_PARALLEL_PAGES, BuildOptions, build, check, read
 from newsgen.cache import BODIES_FOLDER, CACHE_FILE, CACHE_FOLDER, CODE_VERSION, StoredBody, load_cache
 from newsgen.config import load_config
 from newsgen.content import RACY_NANOSECONDS, read_source, stat_source
@@ -344,6 +344,25 @@ def test_parallel_and_serial_builds_make_the_same_bytes(tmp_path: Path) -> None:
     parallel = build(load_config(site.root), tmp_path / "parallel", now=NOW, jobs=2, clean=True)
     assert serial.pages == parallel.pages > 200
     assert output_tree(tmp_path / "serial") == output_tree(tmp_path / "parallel")
+
+
+def test_the_cards_of_a_parallel_build_are_kept_and_a_new_article_makes_only_its_own(tmp_path: Path) -> None:
+    rng = random.Random(14)
+    site = Site(tmp_path / "site", rng)
+    for _ in range(420):  # enough pages for the build to render them in worker processes
+        site.add()
+    out = site.root / "public"
+    cold = build(load_config(site.root), out, now=NOW, jobs=2)
+    assert cold.rendered >= MIN_PARALLEL_PAGES and cold.cache is not None
+    listed = {key[:32] for key in cold.cache.cards}
+    assert len(listed) == len(site.articles)  # each article's card came back from the worker that made it
+    assert load_cache(site.root).cards == cold.cache.cards
+    site.add(NOW - timedelta(minutes=1))  # on top of every list it is in: every other card moves
+    added = build(load_config(site.root), out, now=NOW, jobs=1)
+    assert added.cache is not None and added.rendered > 100
+    made = added.cache.cards.keys() - cold.cache.cards.keys()
+    assert len({key[:32] for key in made}) == 1  # the new article's cards, and no other
+    assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
 
 
 def test_a_build_killed_at_any_moment_is_put_right_by_the_next(tmp_path: Path) -> None:

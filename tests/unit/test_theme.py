@@ -5,8 +5,24 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from newsgen.models import Article
-from newsgen.theme import body_parts, long_date, make_environment, short_date, site_links, template_closure_digests
+import jinja2
+import pytest
+
+from newsgen.errors import TemplateError
+from newsgen.fingerprint import Fingerprints
+from newsgen.models import Article, Author
+from newsgen.render import Person
+from newsgen.theme import (
+    CARD_TEMPLATE,
+    Cards,
+    body_parts,
+    long_date,
+    make_environment,
+    short_date,
+    site_links,
+    template_closure_digests,
+    template_error,
+)
 
 
 def article(body_html: str, location: str = "") -> Article:
@@ -94,3 +110,68 @@ def test_a_closing_p_in_a_comment_script_or_attribute_is_no_paragraph_end() -> N
     for tail in ("<p>4</p>", "<p>4</p><!-- unclosed", "<div><p>4</p></div>\n<p>5</p>"):
         parts = body_parts(article(head + tail))
         assert (parts.before, parts.after) == (head, tail)
+
+
+def _card_env(templates: Path, cards: Cards) -> jinja2.Environment:
+    return make_environment(templates, base_path="/", base_url="https://example.org/", timezone=UTC, cards=cards)
+
+
+def test_a_card_is_the_partial_rendered_once_per_article_level_and_byline(tmp_path: Path) -> None:
+    cards = Cards(Fingerprints())
+    env = _card_env(tmp_path, cards)
+    page = env.from_string("{% for item in items %}{{ card(item, level) }}{% endfor %}")
+    include = env.from_string(
+        '{% for item in items %}{% with level = level %}{% include "partials/article_card.html" %}{% endwith %}'
+        "{% endfor %}"
+    )
+    story, other = article("<p>1</p>"), article("<p>2</p>", location="Lahore")
+    person = Person(Author("A", "a", bio="Reports."), "/authors/a/")
+    context = {"items": [story, other], "level": 2, "people": {"A": person}, "site": None}
+    html = page.render(context)
+    assert html == include.render(context)  # the bytes the include made
+    assert '<h2 class="card-title">' in html and '<a rel="author" href="/authors/a/">A</a>' in html
+    assert len(cards.take_fresh()) == 2
+    assert page.render(context) == html and cards.take_fresh() == {}  # the second time from the memo
+    # Another heading level, or the byline's person changed, is another card.
+    page.render({**context, "level": 3})
+    assert len(cards.take_fresh()) == 2
+    moved = Person(Author("A", "a", bio="Reports."), "/people/a/")
+    assert "/people/a/" in page.render({**context, "people": {"A": moved}})
+    assert len(cards.take_fresh()) == 2
+    # The memo is kept only for the articles given; a new memo starts from the cards kept.
+    kept = cards.kept_for([story])
+    assert len(kept) == 3 and {key[:32] for key in kept} == {cards.fingerprints.digest(story)}
+    again = Cards(cards.fingerprints)
+    again.reuse(kept)
+    _card_env(tmp_path, again).from_string("{{ card(item, 2) }}").render(item=story, people={"A": person}, site=None)
+    assert again.take_fresh() == {}
+
+
+def test_a_card_sees_only_its_article_level_site_and_people(tmp_path: Path) -> None:
+    (tmp_path / "partials").mkdir()
+    (tmp_path / "partials" / "article_card.html").write_text("<p>{{ item.title }}</p>\n<p>{{ page_url }}</p>\n")
+    env = _card_env(tmp_path, Cards(Fingerprints()))
+    page = env.from_string("{{ card(item, 2) }}")
+    with pytest.raises(jinja2.UndefinedError) as failure:
+        page.render(item=article(""), page_url="/", people={}, site=None)
+    error = template_error(failure.value, "x.html")
+    assert isinstance(error, TemplateError)
+    assert str(error).startswith(f"{tmp_path / 'partials' / 'article_card.html'}:2: ")
+
+
+def test_a_template_calling_card_uses_the_card_partial(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "cards.html").write_text("{% for item in items %}{{ card(item, 2) }}{% endfor %}")
+    (templates / "plain.html").write_text("{{ items|length }}")
+
+    def digests() -> dict[str, str | None]:
+        env = make_environment(templates, base_path="/", base_url="https://example.org/", timezone=UTC)
+        return template_closure_digests(env, ("cards.html", "plain.html"))
+
+    before = digests()
+    (templates / "partials").mkdir()
+    (templates / CARD_TEMPLATE).write_text('{% include "theme/partials/article_card.html" %}<!-- ours -->\n')
+    after = digests()
+    assert after["cards.html"] != before["cards.html"]
+    assert after["plain.html"] == before["plain.html"]
