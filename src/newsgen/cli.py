@@ -167,6 +167,11 @@ def _cycle_collection_paused() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            # What the build made and still holds has not been through a collection, so all of it is in the
+            # youngest generation, which the next collection would traverse whole (0.13 s after a rebuild at
+            # 10,000 articles). Frozen and thawed, it is in the oldest generation, as if it had aged there.
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 

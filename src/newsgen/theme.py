@@ -280,20 +280,21 @@ class Cards:
 
     @jinja2.pass_context
     def card(self, context: jinja2.runtime.Context, item: Article, level: int) -> Markup:
-        people = context.get("people") or {}
-        shown = tuple((name, people[name]) for name in item.byline if name in people)
-        site = context.get("site")
+        people = context.resolve_or_missing("people")
+        people = {} if people is jinja2.utils.missing else people
+        site = context.resolve_or_missing("site")
+        site = None if site is jinja2.utils.missing else site
         digest = self.fingerprints.digest
-        # Each part is a 32-byte digest of a value (tagged with its type), so the parts' sequence is the key.
+        # Each part is a 32-byte digest of a value (tagged with its type), so their sequence is the key. The
+        # article's covers its byline: then each name's person, or None, in the byline's order.
         article = digest(item)
-        parts = [article, digest(level), digest(site)]
-        for name, person in shown:
-            parts += (digest(name), digest(person))
-        key = article + hashlib.sha256(b"".join(parts)).digest()
+        persons = [digest(people.get(name)) for name in item.byline]
+        key = article + hashlib.sha256(b"".join([article, digest(level), digest(site), *persons])).digest()
         html = self.memo.get(key)
         if html is None:
+            shown = {name: people[name] for name in item.byline if name in people}
             template = context.environment.get_template(CARD_TEMPLATE)
-            html = template.render(item=item, level=level, people=dict(shown), site=site)
+            html = template.render(item=item, level=level, people=shown, site=site)
             self.memo[key] = self.fresh[key] = html
         return Markup(html)
 

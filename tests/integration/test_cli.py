@@ -71,6 +71,14 @@ def test_a_build_runs_with_the_cycle_collector_paused_and_restores_it(
     assert during == [False, False]
 
 
+def test_what_a_build_made_is_in_the_oldest_generation_once_the_collector_runs_again() -> None:
+    """Made while the collector was paused, it would all be young, and the next collection would traverse it."""
+    gc.collect()  # the generations' counters start from nothing: at most one young collection comes next
+    with cli._cycle_collection_paused():
+        made = [{"number": number} for number in range(10_000)]
+    assert any(item is made for item in gc.get_objects(generation=2))
+
+
 def test_build_defaults_to_the_current_folder(site: Path, run_cli: Callable[..., Run]) -> None:
     result = run_cli("build", cwd=site)
     assert result.code == 0, result.err
