@@ -253,18 +253,19 @@ class Cards:
     lists to another page. A card sees only ``item``, ``level``, ``site`` and ``people`` (the people its
     byline names, as the page links them), so its HTML is a function of those values and of the templates
     it uses: it is kept under the digest of the values, in a memo whose owner (the build) makes sure it was
-    made by the same templates, configuration and code. Each key starts with the digest of its article, by
-    which the memo is pruned (``kept_for``).
+    made by the same templates, configuration and code. Only the cards of the articles ``kept`` are, so that
+    the memo's size is bounded; each key starts with the digest of its article, by which it is pruned.
     """
 
-    def __init__(self, fingerprints: Fingerprints) -> None:
+    def __init__(self, fingerprints: Fingerprints, kept: Iterable[Article] = ()) -> None:
         self.fingerprints = fingerprints
+        self.kept = {fingerprints.digest(article) for article in kept}
         self.memo: dict[bytes, str] = {}
         self.fresh: dict[bytes, str] = {}  # made since the last ``take_fresh`` (a worker sends them back)
 
-    def reuse(self, kept: Mapping[bytes, str]) -> None:
+    def reuse(self, cards: Mapping[bytes, str]) -> None:
         """Start from the cards of a build made with the same templates, configuration and code."""
-        self.memo = {**kept, **self.memo}
+        self.memo = {**cards, **self.memo}
 
     def take_fresh(self) -> dict[bytes, str]:
         fresh, self.fresh = self.fresh, {}
@@ -273,10 +274,10 @@ class Cards:
     def add(self, made: Mapping[bytes, str]) -> None:
         self.memo.update(made)
 
-    def kept_for(self, articles: Iterable[Article]) -> dict[bytes, str]:
-        """The cards of these articles as they are now (the others are stale)."""
-        current = {self.fingerprints.digest(article) for article in articles}
-        return {key: html for key, html in self.memo.items() if key[:32] in current}
+    def current(self) -> dict[bytes, str]:
+        """The cards of the articles kept, as they are now (the others are stale)."""
+        kept = self.kept
+        return {key: html for key, html in self.memo.items() if key[:32] in kept}
 
     @jinja2.pass_context
     def card(self, context: jinja2.runtime.Context, item: Article, level: int) -> Markup:
@@ -295,7 +296,8 @@ class Cards:
             shown = {name: people[name] for name in item.byline if name in people}
             template = context.environment.get_template(CARD_TEMPLATE)
             html = template.render(item=item, level=level, people=shown, site=site)
-            self.memo[key] = self.fresh[key] = html
+            if article in self.kept:
+                self.memo[key] = self.fresh[key] = html
         return Markup(html)
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from jinja2.bccache import bc_magic
 
+import newsgen.build
 from newsgen.build import MIN_PARALLEL_PAGES, BuildOptions, build, check, read
 from newsgen.cache import BODIES_FOLDER, CACHE_FILE, CACHE_FOLDER, CODE_VERSION, StoredBody, load_cache
 from newsgen.config import load_config
@@ -363,6 +364,19 @@ def test_the_cards_of_a_parallel_build_are_kept_and_a_new_article_makes_only_its
     made = added.cache.cards.keys() - cold.cache.cards.keys()
     assert len({key[:32] for key in made}) == 1  # the new article's cards, and no other
     assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
+
+
+def test_only_the_cards_of_the_newest_articles_are_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(newsgen.build, "CARD_ARTICLES", 5)
+    site = Site(tmp_path / "site", random.Random(15))
+    for _ in range(20):
+        site.add()
+    first = build(load_config(site.root), site.root / "public", now=NOW, jobs=1)
+    assert first.cache is not None and len({key[:32] for key in first.cache.cards}) == 5
+    site.add(NOW - timedelta(minutes=1))
+    again = build(load_config(site.root), site.root / "public", now=NOW, jobs=1)
+    assert again.cache is not None and len({key[:32] for key in again.cache.cards}) == 5
+    assert output_tree(site.root / "public") == cold_tree(site.root, tmp_path / "cold", NOW)
 
 
 def test_a_build_killed_at_any_moment_is_put_right_by_the_next(tmp_path: Path) -> None:

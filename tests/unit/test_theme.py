@@ -117,20 +117,21 @@ def _card_env(templates: Path, cards: Cards) -> jinja2.Environment:
 
 
 def test_a_card_is_the_partial_rendered_once_per_article_level_and_byline(tmp_path: Path) -> None:
-    cards = Cards(Fingerprints())
+    story, other, old = article("<p>1</p>"), article("<p>2</p>", location="Lahore"), article("<p>3</p>", "Multan")
+    fingerprints = Fingerprints()
+    cards = Cards(fingerprints, kept=[story, other])
     env = _card_env(tmp_path, cards)
     page = env.from_string("{% for item in items %}{{ card(item, level) }}{% endfor %}")
     include = env.from_string(
         '{% for item in items %}{% with level = level %}{% include "partials/article_card.html" %}{% endwith %}'
         "{% endfor %}"
     )
-    story, other = article("<p>1</p>"), article("<p>2</p>", location="Lahore")
     person = Person(Author("A", "a", bio="Reports."), "/authors/a/")
-    context = {"items": [story, other], "level": 2, "people": {"A": person}, "site": None}
+    context = {"items": [story, other, old], "level": 2, "people": {"A": person}, "site": None}
     html = page.render(context)
     assert html == include.render(context)  # the bytes the include made
     assert '<h2 class="card-title">' in html and '<a rel="author" href="/authors/a/">A</a>' in html
-    assert len(cards.take_fresh()) == 2
+    assert len(cards.take_fresh()) == 2  # only the articles kept have their cards kept
     assert page.render(context) == html and cards.take_fresh() == {}  # the second time from the memo
     # Another heading level, or the byline's person changed, is another card.
     page.render({**context, "level": 3})
@@ -138,11 +139,10 @@ def test_a_card_is_the_partial_rendered_once_per_article_level_and_byline(tmp_pa
     moved = Person(Author("A", "a", bio="Reports."), "/people/a/")
     assert "/people/a/" in page.render({**context, "people": {"A": moved}})
     assert len(cards.take_fresh()) == 2
-    # The memo is kept only for the articles given; a new memo starts from the cards kept.
-    kept = cards.kept_for([story])
-    assert len(kept) == 3 and {key[:32] for key in kept} == {cards.fingerprints.digest(story)}
-    again = Cards(cards.fingerprints)
-    again.reuse(kept)
+    # A build that keeps only the first article keeps only its cards; it starts from the cards of the last.
+    again = Cards(fingerprints, kept=[story])
+    again.reuse(cards.current())
+    assert len(again.current()) == 3 and {key[:32] for key in again.current()} == {fingerprints.digest(story)}
     _card_env(tmp_path, again).from_string("{{ card(item, 2) }}").render(item=story, people={"A": person}, site=None)
     assert again.take_fresh() == {}
 
