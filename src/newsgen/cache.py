@@ -348,6 +348,8 @@ def _save_shards(
     before: tuple[str, Mapping[Any, Any]],
 ) -> None:
     """Write the shards of ``entries`` (a key and its entries) that differ from those of ``before``."""
+    if entries[1] is before[1] and entries[0] == before[0]:
+        return
     old = _shards(before[1], shard_of) if before[0] == entries[0] else [None] * SHARDS
     for shard, items in enumerate(_shards(entries[1], shard_of)):
         if items != old[shard]:

@@ -262,9 +262,11 @@ class Cards:
         self.kept = {fingerprints.digest(article) for article in kept}
         self.memo: dict[bytes, str] = {}
         self.fresh: dict[bytes, str] = {}  # made since the last ``take_fresh`` (a worker sends them back)
+        self.reused: Mapping[bytes, str] = {}
 
     def reuse(self, cards: Mapping[bytes, str]) -> None:
         """Start from the cards of a build made with the same templates, configuration and code."""
+        self.reused = cards
         self.memo = {**cards, **self.memo}
 
     def take_fresh(self) -> dict[bytes, str]:
@@ -274,10 +276,12 @@ class Cards:
     def add(self, made: Mapping[bytes, str]) -> None:
         self.memo.update(made)
 
-    def current(self) -> dict[bytes, str]:
-        """The cards of the articles kept, as they are now (the others are stale)."""
+    def current(self) -> Mapping[bytes, str]:
+        """The cards of the articles kept, as they are now (the others are stale): the very cards reused when
+        they are all still current and none was made (so that they need not be written again)."""
         kept = self.kept
-        return {key: html for key, html in self.memo.items() if key[:32] in kept}
+        cards = {key: html for key, html in self.memo.items() if key[:32] in kept}
+        return self.reused if len(cards) == len(self.reused) == len(self.memo) else cards
 
     @jinja2.pass_context
     def card(self, context: jinja2.runtime.Context, item: Article, level: int) -> Markup:
