@@ -464,7 +464,7 @@ def render(job: PageJob, env: jinja2.Environment) -> OutputFile:
     """One page as an ``OutputFile``; a template failure raises ``TemplateError`` at its line."""
     try:
         html = env.get_template(job.template).render(job.context())
-    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError, RecursionError) as exc:
         raise template_error(exc, job.template) from None
     return OutputFile(output_path(job.url), html.encode("utf-8"))
 

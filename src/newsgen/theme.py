@@ -367,4 +367,6 @@ def template_error(exc: Exception, fallback: str) -> TemplateError:
             frames.append((filename, traceback.tb_lineno))
         traceback = traceback.tb_next
     place = SourceLocation(Path(frames[-1][0]), frames[-1][1]) if frames else SourceLocation(Path(fallback))
+    if isinstance(exc, RecursionError):  # a template that includes (or renders as a card) itself, without end
+        return TemplateError(place, "the template uses itself without end (RecursionError)")
     return TemplateError(place, f"{type(exc).__name__}: {exc}")
