@@ -11,7 +11,7 @@ import contextlib
 import hashlib
 import pickle
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -160,6 +160,9 @@ class Prepared:
     copies: list[CopiedFile]
     warnings: tuple[str, ...]
     parsed: Parsed
+    # A digest of what every page's context is made from but the articles' own text: the site view, the
+    # authors, the articles listed (by URL, in order) and the pages planned (see ``unchanged_pages``).
+    layout: str
 
 
 def _sha(*parts: str | bytes) -> str:
@@ -288,15 +291,24 @@ def prepare(
         now,
         preview=options.preview,
     )
+    planned = list(plan(index, config, view))
+    fingerprints = parsed.fingerprints
+    layout = _sha(
+        fingerprints.digest(view).hex(),
+        fingerprints.digest(content.authors).hex(),
+        *(article.url for article in index.articles),
+        *(job.url for job in planned),
+    )
     return Prepared(
         index,
         env,
         cards,
-        list(plan(index, config, view)),
-        news_recipes(index, config, now, parsed.fingerprints),
+        planned,
+        news_recipes(index, config, now, fingerprints),
         [*assets.values(), *content.static],
         content.warnings,
         parsed,
+        layout,
     )
 
 
@@ -411,23 +423,79 @@ def template_uses(prepared: Prepared, render_key: str, every_template: str, prev
     return key, template_closure_digests(prepared.env, names)
 
 
-def page_digests(prepared: Prepared, render_key: str, every_template: str, uses: TemplateUses) -> list[str]:
+def page_digests(
+    prepared: Prepared, render_key: str, every_template: str, uses: TemplateUses, kept: Mapping[int, str] | None = None
+) -> list[str]:
     """For each page job, a digest of everything it is rendered from: ``render_key`` (newsgen's code, the
     configuration, the options), the templates its own template uses (from ``uses``; ``every_template``, a
     digest of all of them, when it names one by a variable), its URL and the arguments its context is made
-    from (the context itself is made only for the pages rendered)."""
+    from (the context itself is made only for the pages rendered). ``kept``: digests known already, by job."""
     fingerprints = prepared.parsed.fingerprints
     templates = {name: digest or every_template for name, digest in uses[1].items()}
     starts = {name: f"{render_key}\0{templates[name]}\0{name}\0".encode() for name in templates}
     encoding = fingerprints.call_encoding
+    known = kept or {}
     return [
-        hashlib.sha256(
+        known.get(number)
+        or hashlib.sha256(
             b"".join(
                 (starts[job.template], job.url.encode("utf-8", "surrogatepass"), b"\0", encoding(job.make, job.args))
             )
         ).hexdigest()
-        for job in prepared.jobs
+        for number, job in enumerate(prepared.jobs)
     ]
+
+
+def _placing(article: Article) -> tuple[object, ...]:
+    """What decides the lists an article is in, its place in them and what is listed beside it (as opposed to
+    what it shows): its URL, dates, section, tags, byline and flags."""
+    return (
+        article.url,
+        article.published,
+        article.section,
+        article.tags,
+        article.byline,
+        article.draft,
+        article.featured,
+        article.breaking,
+    )
+
+
+def edited_in_place(previous: BuildCache, parsed: Parsed) -> list[Article] | None:
+    """The articles whose files changed since the last build, if no file was added or removed, only articles
+    changed and each keeps its placing (``_placing``); None otherwise."""
+    before = previous.parsed
+    if previous.parse_key != parsed.key or before.keys() != parsed.models.keys():
+        return None
+    edited: list[Article] = []
+    for name, (digest, model) in parsed.models.items():
+        old_digest, old = before[name]
+        if digest != old_digest:
+            if not (isinstance(model, Article) and isinstance(old, Article) and _placing(model) == _placing(old)):
+                return None
+            edited.append(model)
+    return edited
+
+
+def unchanged_pages(
+    prepared: Prepared, previous: BuildCache, render_key: str, uses: TemplateUses, paths: Sequence[str]
+) -> dict[int, str]:
+    """The pages whose digest is the last build's, by job, with that digest: after articles were only edited in
+    place, under the same code, configuration, options and templates, with the same site view, authors, list
+    of articles (so no embargo lifted) and pages planned, a page that shows none of the edited articles is
+    made from exactly what it was made from last time. Empty when that cannot be known."""
+    if (previous.render_key, previous.templates[0], previous.layout) != (render_key, uses[0], prepared.layout):
+        return {}
+    edited = edited_in_place(previous, prepared.parsed)
+    if edited is None:
+        return {}
+    changed = {id(article) for article in edited}
+    outputs = previous.outputs
+    return {
+        number: outputs[path][0]
+        for number, (job, path) in enumerate(zip(prepared.jobs, paths, strict=True))
+        if changed.isdisjoint(map(id, job.shows)) and path in outputs
+    }
 
 
 def _unique(errors: Sequence[NewsgenError | None]) -> list[NewsgenError]:
@@ -500,12 +568,14 @@ def _build(
     )
     every_template = template_digest(config.templates_dir)
     uses = template_uses(prepared, render_key, every_template, previous.templates)
-    digests = page_digests(prepared, render_key, every_template, uses)
+    paths = [output_path(job.url) for job in prepared.jobs]
+    digests = page_digests(
+        prepared, render_key, every_template, uses, unchanged_pages(prepared, previous, render_key, uses, paths)
+    )
     # The cards of the last build, if made by the same templates, configuration and code.
     cards_key = _sha(render_key, uses[1][CARD_TEMPLATE] or every_template)
     if previous.cards_key == cards_key:
         prepared.cards.reuse(previous.cards)
-    paths = [output_path(job.url) for job in prepared.jobs]
     with exclusive(out) as out:  # one build at a time writes beside this output
         settle(out)  # first: an interrupted update is completed before the output is compared with the cache
         resolved = str(out.resolve())
@@ -598,6 +668,7 @@ def _build(
         templates=uses,
         cards_key=cards_key,
         cards=prepared.cards.current(),
+        layout=prepared.layout,
         out=resolved,
         stamp=stamp,
         outputs=outputs,

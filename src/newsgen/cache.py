@@ -65,6 +65,8 @@ class BuildCache:
     # the article cards the templates' ``card()`` made (``theme.Cards``), and the key of what they were made by
     cards_key: str = ""
     cards: Mapping[bytes, str] = field(default_factory=dict)
+    # the digest of what the pages were planned from besides the articles' own text (``Prepared.layout``)
+    layout: str = ""
     # the output folder the pages below were written to, and the stamp left in its marker
     out: str = ""
     stamp: str = ""

@@ -142,6 +142,9 @@ class PageJob:
     url: str
     make: Callable[..., dict[str, Any]]
     args: tuple[Any, ...]
+    # Every article the page shows (its own, those it lists, its related ones): exactly the articles ``args``
+    # holds, so that a page showing none of the articles edited is known unchanged without digesting it.
+    shows: tuple[Article, ...] = ()
 
     def context(self) -> dict[str, Any]:
         return self.make(*self.args)
@@ -382,13 +385,15 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
         url = pagination.url(pagination.number)
         title = config.title if pagination.number == 1 else f"{config.title} — page {pagination.number}"
         if pagination.number == 1:
-            shown = named(
+            tops = tuple(
                 article for article in (lead, breaking, *(a for _, items in by_section for a in items)) if article
             )
-            args = (common, url, title, lead, breaking, by_section, pagination, shown + named(pagination.items))
+            shows = tops + pagination.items
+            args = (common, url, title, lead, breaking, by_section, pagination, named(tops) + named(pagination.items))
         else:
+            shows = pagination.items
             args = (common, url, title, None, None, (), pagination, named(pagination.items))
-        yield PageJob("index.html", url, front_context, args)
+        yield PageJob("index.html", url, front_context, args, shows)
 
     sections = {section.key: section for section in config.sections}
     shelves: dict[str, tuple[Section, Feeds]] = {}  # each section's value and feeds, shared by its articles
@@ -399,18 +404,13 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
             shelf = shelves[article.section] = (section, listing_feeds(section_url(section.key), section.title))
         section, feeds = shelf
         related = index.related.get(article.url, ())
+        shows = (article, *related)
         yield PageJob(
             "article.html",
             article.url,
             article_context,
-            (
-                common,
-                article,
-                section,
-                related,
-                feeds,
-                named((article, *related)),
-            ),
+            (common, article, section, related, feeds, named(shows)),
+            shows,
         )
 
     listings: Sequence[tuple[str, tuple[Listing, ...]]] = (
@@ -429,6 +429,7 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
                     url,
                     list_context,
                     (common, url, title, list_feeds, head(listing), kind, pagination, named(pagination.items)),
+                    pagination.items,
                 )
 
     for author in index.authors:
@@ -442,6 +443,7 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
                 url,
                 author_context,
                 (common, url, title, feeds, person, pagination, named(pagination.items)),
+                pagination.items,
             )
 
     for page in index.pages:

@@ -19,6 +19,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from jinja2.bccache import bc_magic
@@ -28,6 +29,7 @@ from newsgen.build import MIN_PARALLEL_PAGES, BuildOptions, build, check, read
 from newsgen.cache import BODIES_FOLDER, CACHE_FILE, CACHE_FOLDER, CODE_VERSION, StoredBody, load_cache
 from newsgen.config import load_config
 from newsgen.content import RACY_NANOSECONDS, read_source, stat_source
+from newsgen.fingerprint import Fingerprints
 from newsgen.models import Article
 from newsgen.output import MARKER
 
@@ -377,6 +379,34 @@ def test_only_the_cards_of_the_newest_articles_are_kept(tmp_path: Path, monkeypa
     again = build(load_config(site.root), site.root / "public", now=NOW, jobs=1)
     assert again.cache is not None and len({key[:32] for key in again.cache.cards}) == 5
     assert output_tree(site.root / "public") == cold_tree(site.root, tmp_path / "cold", NOW)
+
+
+def test_after_an_edit_in_place_only_the_pages_showing_the_article_are_digested_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = Site(tmp_path / "site", random.Random(16))
+    for _ in range(30):
+        site.add()
+    out = site.root / "public"
+    build(load_config(site.root), out, now=NOW, jobs=1)
+    digested: list[str] = []
+    real = Fingerprints.call_encoding
+
+    def call_encoding(self: Fingerprints, function: Any, args: tuple[Any, ...]) -> bytes:
+        digested.append(function.__name__)
+        return real(self, function, args)
+
+    monkeypatch.setattr(Fingerprints, "call_encoding", call_encoding)
+    path = site.pick()
+    path.write_text(path.read_text() + "\nAn added line.\n")
+    edited = build(load_config(site.root), out, now=NOW, jobs=1)
+    assert 1 < len(digested) == edited.rendered < edited.pages // 4  # the pages that show it, and only those
+    assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
+    digested.clear()
+    _front_matter_set(path, "tags", "[a new tag]")  # moves it between lists: every page is digested again
+    moved = build(load_config(site.root), out, now=NOW, jobs=1)
+    assert len(digested) == moved.pages
+    assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
 
 
 def test_a_build_killed_at_any_moment_is_put_right_by_the_next(tmp_path: Path) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,8 +53,9 @@ def test_page_urls_and_neighbours() -> None:
     assert (third.previous_url, third.next_url) == ("/city/page/2/", None)
 
 
-def planned(bio: str) -> list[PageJob]:
-    """The pages of a small site whose author Ana has ``bio``; Ben has no profile."""
+def planned(bio: str, *, flagged: bool = False) -> list[PageJob]:
+    """The pages of a small site whose author Ana has ``bio``; Ben has no profile. ``flagged``: one article is
+    featured (the lead) and another breaking."""
     config = parse_config(Path("site"), Path("site/newsgen.yaml"), MINIMAL_CONFIG + "per_page: 2\n")
     published = datetime(2026, 11, 18, tzinfo=UTC)
     items = tuple(
@@ -67,6 +70,8 @@ def planned(bio: str) -> list[PageJob]:
             "<p>Body</p>",
             "",
             tags=(f"tag{n % 4}", "all"),
+            featured=flagged and n == 5,
+            breaking=flagged and n == 3,
         )
         for n in range(9)
     )
@@ -109,3 +114,25 @@ def test_a_page_digest_changes_exactly_when_a_person_its_bylines_name_changes() 
         assert (old.context() == new.context()) == same, old.url
         changed += not same
     assert 0 < changed < len(before)
+
+
+def _articles_in(value: Any) -> set[int]:
+    """The identities of the articles a value holds, through tuples, lists, dicts and dataclass instances."""
+    if isinstance(value, Article):
+        return {id(value)}
+    if isinstance(value, tuple | list):
+        return set().union(*map(_articles_in, value))
+    if isinstance(value, dict):
+        return _articles_in(list(value.items()))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _articles_in([getattr(value, field.name) for field in dataclasses.fields(value)])
+    return set()
+
+
+@pytest.mark.parametrize("flagged", [False, True])
+def test_a_page_names_every_article_its_context_is_made_from(flagged: bool) -> None:
+    # A page whose articles are none of those edited keeps its digest without being digested (build.py).
+    jobs = planned("Writes.", flagged=flagged)
+    for job in jobs:
+        assert {id(article) for article in job.shows} == _articles_in(job.args), job.url
+    assert sum(bool(job.shows) for job in jobs) == len(jobs) - 1  # all but the 404 page show articles
