@@ -161,7 +161,7 @@ class Prepared:
     warnings: tuple[str, ...]
     parsed: Parsed
     # A digest of what every page's context is made from but the articles' own text: the site view, the
-    # authors, the articles listed (by URL, in order) and the pages planned (see ``unchanged_pages``).
+    # authors and the pages planned, in order (their URLs include every article's; see ``unchanged_pages``).
     layout: str
 
 
@@ -296,7 +296,6 @@ def prepare(
     layout = _sha(
         fingerprints.digest(view).hex(),
         fingerprints.digest(content.authors).hex(),
-        *(article.url for article in index.articles),
         *(job.url for job in planned),
     )
     return Prepared(
@@ -481,9 +480,9 @@ def unchanged_pages(
     prepared: Prepared, previous: BuildCache, render_key: str, uses: TemplateUses, paths: Sequence[str]
 ) -> dict[int, str]:
     """The pages whose digest is the last build's, by job, with that digest: after articles were only edited in
-    place, under the same code, configuration, options and templates, with the same site view, authors, list
-    of articles (so no embargo lifted) and pages planned, a page that shows none of the edited articles is
-    made from exactly what it was made from last time. Empty when that cannot be known."""
+    place, under the same code, configuration, options and templates, with the same site view, authors and
+    pages planned (so the same articles, in the same order: no embargo lifted), a page that shows none of the
+    edited articles is made from exactly what it was made from last time. Empty when that cannot be known."""
     if (previous.render_key, previous.templates[0], previous.layout) != (render_key, uses[0], prepared.layout):
         return {}
     edited = edited_in_place(previous, prepared.parsed)
