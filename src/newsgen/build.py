@@ -480,20 +480,25 @@ def unchanged_pages(
     prepared: Prepared, previous: BuildCache, render_key: str, uses: TemplateUses, paths: Sequence[str]
 ) -> dict[int, str]:
     """The pages whose digest is the last build's, by job, with that digest: after articles were only edited in
-    place, under the same code, configuration, options and templates, with the same site view, authors and
-    pages planned (so the same articles, in the same order: no embargo lifted), a page that shows none of the
-    edited articles is made from exactly what it was made from last time. Empty when that cannot be known."""
-    if (previous.render_key, previous.templates[0], previous.layout) != (render_key, uses[0], prepared.layout):
+    place or templates changed, under the same code, configuration and options, with the same site view,
+    authors and pages planned (so the same articles, in the same order: no embargo lifted), a page that shows
+    none of the edited articles and whose templates are the same is made from exactly what it was made from
+    last time. Empty when that cannot be known."""
+    if (previous.render_key, previous.layout) != (render_key, prepared.layout):
         return {}
     edited = edited_in_place(previous, prepared.parsed)
     if edited is None:
         return {}
+    if uses[0] == previous.templates[0]:
+        same = set(uses[1])
+    else:  # a template that names another by a variable may use any of them: it is not known the same
+        same = {name for name, digest in uses[1].items() if digest and previous.templates[1].get(name) == digest}
     changed = {id(article) for article in edited}
     outputs = previous.outputs
     return {
         number: outputs[path][0]
         for number, (job, path) in enumerate(zip(prepared.jobs, paths, strict=True))
-        if changed.isdisjoint(map(id, job.shows)) and path in outputs
+        if job.template in same and changed.isdisjoint(map(id, job.shows)) and path in outputs
     }
 
 

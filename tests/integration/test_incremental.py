@@ -409,6 +409,25 @@ def test_after_an_edit_in_place_only_the_pages_showing_the_article_are_digested_
     assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
 
 
+def test_a_template_naming_another_by_a_variable_is_rendered_again_when_any_template_changes(
+    tmp_path: Path,
+) -> None:
+    site = Site(tmp_path / "site", random.Random(17))
+    templates = site.root / "templates"
+    (templates / "404.html").write_text(
+        '{% extends "theme/404.html" %}{% block content %}{% set name = "extra.html" %}{% include name %}'
+        "{% endblock %}\n"
+    )
+    (templates / "extra.html").write_text("<p>First words.</p>\n")
+    out = site.root / "public"
+    build(load_config(site.root), out, now=NOW, jobs=1)
+    (templates / "extra.html").write_text("<p>Second words.</p>\n")
+    report = build(load_config(site.root), out, now=NOW, jobs=1)
+    assert "Second words." in (out / "404.html").read_text()
+    assert report.rendered == 1  # only the page whose template may use it
+    assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
+
+
 def test_a_build_killed_at_any_moment_is_put_right_by_the_next(tmp_path: Path) -> None:
     """SIGKILL an incremental build at several moments; the next build must leave exactly a cold build's tree."""
     rng = random.Random(11)
