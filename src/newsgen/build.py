@@ -628,22 +628,23 @@ def _build(
 
             cards = prepared.cards
 
-            def render_one(number: int) -> NewsgenError | tuple[str, bool, dict[bytes, str]]:
-                """Render a page and stage it unless its bytes are the ones already in the output; with the
-                cards first made for it (a worker's go back to this process, to be kept)."""
+            def render_one(slot: int) -> NewsgenError | tuple[str, bool, dict[bytes, str]]:
+                """Render the page ``todo[slot]`` and stage it (over the spent file ``slot``) unless its bytes
+                are the ones already in the output; with the cards first made for it (a worker's go back to
+                this process, to be kept)."""
                 try:
-                    file = render(page_jobs[number], env)
+                    file = render(page_jobs[todo[slot]], env)
                     sha = hashlib.sha256(file.data).hexdigest()
                     changed = old.get(file.path, ("", ""))[1] != sha
                     if changed:
-                        write_file(staging, file.path, file.data)
+                        write_file(staging, file.path, file.data, slot)
                 except NewsgenError as error:
                     return error
                 return sha, changed, cards.take_fresh()
 
             results = parallel_map(
                 render_one,
-                todo,
+                range(len(todo)),
                 jobs=workers,
                 progress=(lambda done, total: progress("render", done, total)) if progress else None,
                 min_items=MIN_PARALLEL_PAGES,

@@ -56,7 +56,52 @@ def test_the_spare_is_the_output_again_by_hard_links(site: Site, tmp_path: Path)
         assert files(tree) == builds[-1], f"after {operation}: the spare is not the output"
         for name in builds[-1]:
             assert (tree / name).stat().st_ino == (out / name).stat().st_ino, name
-    assert sorted(path.name for path in spare_of(out).iterdir()) == ["state.json", "tree"]
+    assert sorted(path.name for path in spare_of(out).iterdir()) == ["spent", "state.json", "tree"]
+
+
+def inodes(folder: Path) -> set[int]:
+    return {path.stat().st_ino for path in folder.rglob("*") if path.is_file()}
+
+
+def test_the_files_an_update_replaces_are_kept_spent_and_written_over_by_the_next(site: Site, tmp_path: Path) -> None:
+    out = site.root / "public"
+    earlier: set[int] = set()
+    for operation in ("build", "title", "title"):
+        if operation != "build":
+            site.edit(operation, NOW)
+        earlier |= inodes(out) if out.exists() else set()
+        make(site)
+    spent = {path.stat().st_ino: path for path in (spare_of(out) / "spent").iterdir()}
+    # Files of the earlier builds, each kept under its inode, in no tree, and no longer in the output.
+    assert spent and spent.keys() <= earlier and spent.keys().isdisjoint(inodes(out))
+    assert all(path.name == str(inode) and path.stat().st_nlink == 1 for inode, path in spent.items())
+    site.edit("title", NOW)
+    make(site)
+    assert_cold(site, tmp_path / "cold")
+    written_over = spent.keys() & inodes(out)
+    assert written_over, "no spent file was used"
+    assert all(not path.exists() for inode, path in spent.items() if inode in written_over)
+
+
+def test_a_spent_file_that_is_open_is_never_written_over(site: Site, tmp_path: Path) -> None:
+    """A reader (a web server sending a page) that opened a file of an old build reads that build to the end."""
+    out = site.root / "public"
+    make(site)
+    site.edit("title", NOW)
+    make(site)
+    held = {path: (path.open("rb"), path.read_bytes()) for path in out.rglob("*") if path.is_file()}
+    try:
+        for _ in range(2):
+            site.edit("title", NOW)
+            make(site)
+            assert_cold(site, tmp_path / "cold")
+            assert any((spare_of(out) / "spent").iterdir())
+        for path, (stream, data) in held.items():
+            stream.seek(0)
+            assert stream.read() == data, f"{path} changed under its reader"
+    finally:
+        for stream, _ in held.values():
+            stream.close()
 
 
 def test_a_cold_build_keeps_the_old_output_as_the_spare(site: Site, tmp_path: Path) -> None:
@@ -193,6 +238,24 @@ def test_a_symlink_where_the_spare_goes_is_not_followed(site: Site, tmp_path: Pa
     assert_cold(site, tmp_path / "cold")
     assert sorted(path.name for path in keep.iterdir()) == ["precious.txt"]
     assert not spare_of(site.root / "public").is_symlink()
+
+
+def test_a_symlink_where_the_spent_files_go_is_not_followed(site: Site, tmp_path: Path) -> None:
+    keep = tmp_path / "keep"
+    keep.mkdir()
+    (keep / "precious.txt").write_text("keep me")
+    out = site.root / "public"
+    make(site)
+    site.edit("title", NOW)
+    make(site)
+    shutil.rmtree(spare_of(out) / "spent")
+    (spare_of(out) / "spent").symlink_to(keep)
+    for _ in range(2):
+        site.edit("title", NOW)
+        make(site)
+        assert_cold(site, tmp_path / "cold")
+    assert sorted(path.name for path in keep.iterdir()) == ["precious.txt"]
+    assert (keep / "precious.txt").read_text() == "keep me"
 
 
 def test_the_spare_of_a_symlinked_output_is_beside_the_folder_it_points_to(site: Site, tmp_path: Path) -> None:
