@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -70,16 +71,20 @@ def sitemap_entries(index: SiteIndex, config: SiteConfig) -> list[SitemapEntry]:
 
 
 def _locations(root: str, item: str, locations: Iterable[tuple[str, datetime | None]]) -> bytes:
-    """A sitemap (``urlset`` of ``url``) or sitemap index (``sitemapindex`` of ``sitemap``): per location an
-    ``item`` with its ``loc`` and, when dated, its ``lastmod``. Written as text, not as an lxml tree (at 15,000
-    URLs that takes half the time), in the layout lxml's pretty print gives, byte for byte."""
+    """A sitemap (``urlset`` of ``url``) or sitemap index (``sitemapindex`` of ``sitemap``): per location (an
+    absolute URL, escaped) an ``item`` with its ``loc`` and, when dated, its ``lastmod``. Written as text, not as
+    an lxml tree (at 15,000 URLs that takes half the time), in the layout lxml's pretty print gives, byte for byte."""
     lines = [DECLARATION, f'<{root} xmlns="{SITEMAP}">']
-    for url, lastmod in locations:
-        lines += (f"  <{item}>", f"    <loc>{escaped_text(url)}</loc>")
+    stamps: dict[int, str] = {}  # the dates are shared: a listing's page is as new as an article it shows
+    for loc, lastmod in locations:
         if lastmod:
             # An ISO date-time holds nothing to escape.
-            lines.append(f"    <lastmod>{timestamp(lastmod)}</lastmod>")
-        lines.append(f"  </{item}>")
+            stamp = stamps.get(id(lastmod))
+            if stamp is None:
+                stamp = stamps[id(lastmod)] = timestamp(lastmod)
+            lines.append(f"  <{item}>\n    <loc>{loc}</loc>\n    <lastmod>{stamp}</lastmod>\n  </{item}>")
+        else:
+            lines.append(f"  <{item}>\n    <loc>{loc}</loc>\n  </{item}>")
     if len(lines) == 2:  # no location: lxml closes an empty root in its start tag
         lines[1] = f'<{root} xmlns="{SITEMAP}"/>'
     else:
@@ -87,8 +92,18 @@ def _locations(root: str, item: str, locations: Iterable[tuple[str, datetime | N
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def _urlset(entries: Iterable[SitemapEntry], base_url: str) -> bytes:
-    return _locations("urlset", "url", ((absolute(base_url, entry.url), entry.lastmod) for entry in entries))
+# Site URLs made only of these characters are the same quoted (``absolute``) and escaped (``escaped_text``).
+_PLAIN_URLS = re.compile(r"[\w.~/#?=%:\n-]*", re.ASCII)
+
+
+def _urlset(entries: Sequence[SitemapEntry], base_url: str) -> bytes:
+    urls = "\n".join(entry.url for entry in entries)
+    base = base_url.rstrip("/")
+    if _PLAIN_URLS.fullmatch(urls) and _PLAIN_URLS.fullmatch(base) and "://" not in urls:
+        locations = ((base + entry.url, entry.lastmod) for entry in entries)
+    else:
+        locations = ((escaped_text(absolute(base_url, entry.url)), entry.lastmod) for entry in entries)
+    return _locations("urlset", "url", locations)
 
 
 def sitemap_paths(count: int, limit: int = SITEMAP_LIMIT) -> tuple[str, ...]:
@@ -109,7 +124,10 @@ def sitemap_files(entries: Sequence[SitemapEntry], base_url: str, limit: int = S
         path = f"sitemap-{number}.xml"
         files.append(OutputFile(path, _urlset(chunk, base_url)))
         parts.append(
-            (absolute(base_url, "/" + path), max((entry.lastmod for entry in chunk if entry.lastmod), default=None))
+            (
+                escaped_text(absolute(base_url, "/" + path)),
+                max((entry.lastmod for entry in chunk if entry.lastmod), default=None),
+            )
         )
     return [OutputFile("sitemap.xml", _locations("sitemapindex", "sitemap", parts)), *files]
 

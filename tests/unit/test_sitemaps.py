@@ -102,6 +102,12 @@ def test_sitemaps_are_written_byte_for_byte_as_lxml_prints_them() -> None:
         f"{base}%D8%B3%DB%8C%D8%A7%D8%B3%D8%AA%20&%20%3Cb%3E/",
     ]
     assert b"&amp;b=&lt;2&gt;" in file.data and b"&#13;" in file.data
+    # Site URLs with nothing to quote or escape are written as they are: the same bytes.
+    plain = [SitemapEntry("/city/2026/11/18/a-b_c.d~e/", dated), SitemapEntry("/tags/x/page/2/", None)]
+    (fast,) = sitemap_files(plain, base)
+    (slow,) = sitemap_files([*plain, SitemapEntry("/&/", None)], base)
+    assert fast.data == relaid(fast.data)
+    assert slow.data.replace(b"  <url>\n    <loc>https://news.example.org/&amp;/</loc>\n  </url>\n", b"") == fast.data
     (empty,) = sitemap_files([], base)
     # lxml closes an empty root in its start tag (and keeps a blank text in it when parsing, so no relaying).
     assert empty.data == f"<?xml version='1.0' encoding='utf-8'?>\n<urlset xmlns=\"{SITEMAP}\"/>\n".encode()
