@@ -10,15 +10,17 @@ process.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -87,11 +89,18 @@ def parallel_map(
     jobs: int,
     progress: Progress | None = None,
     min_items: int = MIN_PARALLEL_ITEMS,
+    min_shared: int | None = None,
 ) -> list[Result]:
     """``[function(item) for item in items]``, in order, spread over ``jobs`` processes when there are at
-    least ``min_items``."""
+    least ``min_items``; from ``min_shared`` items (when given) up to ``min_items``, cut in equal runs instead,
+    one done here and each other one in a process forked for it (``_shared``)."""
     total = len(items)
     results: list[Result] = []
+    if jobs > 1 and min_shared is not None and min_shared <= total < min_items and can_fork():
+        results = _shared(function, items, jobs)
+        if progress:
+            progress(total, total)
+        return results
     if jobs <= 1 or total < min_items or not can_fork():
         step = max(1, total // 100)
         for item in items:
@@ -114,3 +123,64 @@ def parallel_map(
             if progress:
                 progress(len(results), total)
     return results
+
+
+def _shared(function: Callable[[Item], Result], items: Sequence[Item], jobs: int) -> list[Result]:
+    """``[function(item) for item in items]`` with the items cut in ``jobs`` equal runs: this process does the
+    first while a process forked for each of the others does it and sends its results back, pickled, through a
+    pipe. For work too small to pay for a pool's start-up (a fork takes about 4 ms; an incremental build's few
+    hundred pages are done in 0.1-0.3 s)."""
+    total = len(items)
+    bounds = [(total * part // jobs, total * (part + 1) // jobs) for part in range(jobs)]
+    parent = os.getpid()
+    children: list[tuple[int, int]] = []  # each child's process id and the pipe end its results come from
+    try:
+        for start, stop in bounds[1:]:
+            read, write = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                os.close(read)
+                _run_child(function, items, range(start, stop), write, parent)
+            os.close(write)
+            children.append((pid, read))
+        results = [function(items[index]) for index in range(*bounds[0])]
+        while children:
+            pid, read = children[0]
+            with open(read, "rb") as stream:
+                data = stream.read()
+            children.pop(0)
+            _, status = os.waitpid(pid, 0)
+            outcome = pickle.loads(data) if status == 0 and data else None
+            if not isinstance(outcome, tuple):
+                raise ChildProcessError(f"a build process ended before its work was done (status {status})")
+            if not outcome[0]:
+                raise outcome[1]
+            results += outcome[1]
+        return results
+    finally:
+        for pid, read in children:  # an error or an interruption here: the other processes are stopped
+            with contextlib.suppress(OSError):
+                os.close(read)
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+
+
+def _run_child(
+    function: Callable[[Item], Result], items: Sequence[Item], indices: range, write: int, parent: int
+) -> NoReturn:
+    """The forked process of ``_shared``: its results, or the exception its work raised, go to ``write``."""
+    code = 1
+    try:
+        if _PRCTL is not None:
+            _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() == parent:
+            try:
+                outcome: tuple[bool, object] = (True, [function(items[index]) for index in indices])
+            except Exception as error:
+                outcome = (False, error)
+            with open(write, "wb") as stream:
+                stream.write(pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
+            code = 0
+    finally:
+        os._exit(code)

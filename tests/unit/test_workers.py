@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import weakref
+
+import pytest
 
 from newsgen.workers import parallel_map
 
@@ -42,3 +45,37 @@ def test_work_below_the_threshold_stays_in_this_process_and_above_it_goes_to_wor
     assert set(parallel_map(lambda _: os.getpid(), range(300), jobs=2, min_items=301)) == {here}
     workers = set(parallel_map(lambda _: os.getpid(), range(300), jobs=2, min_items=300))
     assert workers and here not in workers
+
+
+def test_between_min_shared_and_min_items_the_work_is_shared_in_equal_runs_with_forked_processes() -> None:
+    here = os.getpid()
+    pids = parallel_map(lambda _: os.getpid(), range(101), jobs=2, min_items=1000, min_shared=100)
+    # The first half here, the second in one forked process, in order.
+    assert pids[:50] == [here] * 50 and len(set(pids[50:])) == 1 and pids[50] != here
+    assert parallel_map(lambda item: item * item, range(300), jobs=3, min_items=1000, min_shared=100) == [
+        item * item for item in range(300)
+    ]
+    assert set(parallel_map(lambda _: os.getpid(), range(99), jobs=2, min_items=1000, min_shared=100)) == {here}
+    assert set(parallel_map(lambda _: os.getpid(), range(101), jobs=1, min_items=1000, min_shared=100)) == {here}
+
+
+def fail_late(item: int) -> int:
+    if item == 150:
+        raise ValueError(f"item {item} failed")
+    return item
+
+
+def test_an_error_in_a_forked_run_is_raised_here() -> None:
+    with pytest.raises(ValueError, match="item 150 failed"):
+        parallel_map(fail_late, range(200), jobs=2, min_items=1000, min_shared=100)
+
+
+def die_late(item: int) -> int:
+    if item == 150:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return item
+
+
+def test_a_forked_run_killed_is_an_error_not_a_short_result() -> None:
+    with pytest.raises(ChildProcessError, match="ended before its work was done"):
+        parallel_map(die_late, range(200), jobs=2, min_items=1000, min_shared=100)
