@@ -164,8 +164,10 @@ class Prepared:
     copies: list[CopiedFile]
     warnings: tuple[str, ...]
     parsed: Parsed
-    # A digest of what every page's context is made from but the articles' own text: the site view, the
-    # authors and the pages planned, in order (their URLs include every article's; see ``unchanged_pages``).
+    # A digest of what every page's context takes from the site besides the articles: the site view, the
+    # authors and the people the bylines name (with the configuration, in the render key).
+    site: str
+    # ``site`` and the pages planned, in order (their URLs include every article's; see ``unchanged_pages``).
     layout: str
 
 
@@ -297,10 +299,10 @@ def prepare(
     )
     planned = list(plan(index, config, view))
     fingerprints = parsed.fingerprints
-    layout = _sha(
+    site = _sha(
         fingerprints.digest(view).hex(),
         fingerprints.digest(content.authors).hex(),
-        *(job.url for job in planned),
+        fingerprints.digest(tuple((name, listing.author, listing.url) for name, listing in index.people.items())).hex(),
     )
     return Prepared(
         index,
@@ -311,7 +313,8 @@ def prepare(
         [*assets.values(), *content.static],
         content.warnings,
         parsed,
-        layout,
+        site,
+        _sha(site, *(job.url for job in planned)),
     )
 
 
@@ -480,29 +483,69 @@ def edited_in_place(previous: BuildCache, parsed: Parsed) -> list[Article] | Non
     return edited
 
 
+def group_keys(
+    prepared: Prepared, previous: Mapping[str, bytes], edited: Sequence[Article] | None = None
+) -> Mapping[str, bytes]:
+    """For each group of pages (``PageJob.group``: a list's), a digest of its name and its members, in order
+    (each member's digest stands for its file's path and bytes and the parse settings). ``edited``: the articles
+    edited in place since the build that left ``previous``, with the same pages planned, so that every group
+    has the members it had: the groups that show none of them keep their key from ``previous``."""
+    joined = prepared.parsed.fingerprints.joined
+
+    def key(job: PageJob) -> bytes:
+        return hashlib.sha256(job.group.encode("utf-8", "surrogatepass") + b"\0" + joined(job.members)).digest()
+
+    if edited is not None and previous:
+        changed = {id(article) for article in edited}
+        # Every member of a group is shown by one of its pages: a list's pages show the whole list.
+        stale = {job.group: job for job in prepared.jobs if job.group and not changed.isdisjoint(map(id, job.shows))}
+        return {**previous, **{group: key(job) for group, job in stale.items()}} if stale else previous
+    keys: dict[str, bytes] = {}
+    for job in prepared.jobs:
+        if job.group and job.group not in keys:
+            keys[job.group] = key(job)
+    return keys
+
+
 def unchanged_pages(
-    prepared: Prepared, previous: BuildCache, render_key: str, uses: TemplateUses, paths: Sequence[str]
+    prepared: Prepared,
+    previous: BuildCache,
+    render_key: str,
+    uses: TemplateUses,
+    paths: Sequence[str],
+    groups: Mapping[str, bytes],
+    edited: Sequence[Article] | None,
 ) -> dict[int, str]:
-    """The pages whose digest is the last build's, by job, with that digest: after articles were only edited in
-    place or templates changed, under the same code, configuration and options, with the same site view,
-    authors and pages planned (so the same articles, in the same order: no embargo lifted), a page that shows
-    none of the edited articles and whose templates are the same is made from exactly what it was made from
-    last time. Empty when that cannot be known."""
-    if (previous.render_key, previous.layout) != (render_key, prepared.layout):
-        return {}
-    edited = edited_in_place(previous, prepared.parsed)
-    if edited is None:
+    """The pages whose digest is the last build's, by job, with that digest, among those whose templates are
+    the same, under the same code, configuration and options, and the same site (``Prepared.site``):
+
+    - after articles were only edited in place (``edited``) or templates changed, with the same pages planned
+      (so the same articles, in the same order: no embargo lifted), a page that shows none of the edited
+      articles;
+    - else, a page of a list whose key (``groups``, by ``group_keys``) is the last build's: the same list,
+      made of the same articles in the same order.
+
+    Each is made from exactly what it was made from last time. Empty when that cannot be known."""
+    if (previous.render_key, previous.site) != (render_key, prepared.site):
         return {}
     if uses[0] == previous.templates[0]:
         same = set(uses[1])
     else:  # a template that names another by a variable may use any of them: it is not known the same
         same = {name for name, digest in uses[1].items() if digest and previous.templates[1].get(name) == digest}
-    changed = {id(article) for article in edited}
     outputs = previous.outputs
+    jobs = enumerate(zip(prepared.jobs, paths, strict=True))
+    if edited is not None:
+        changed = {id(article) for article in edited}
+        return {
+            number: outputs[path][0]
+            for number, (job, path) in jobs
+            if job.template in same and changed.isdisjoint(map(id, job.shows)) and path in outputs
+        }
+    before = previous.groups
     return {
         number: outputs[path][0]
-        for number, (job, path) in enumerate(zip(prepared.jobs, paths, strict=True))
-        if job.template in same and changed.isdisjoint(map(id, job.shows)) and path in outputs
+        for number, (job, path) in jobs
+        if job.group and job.template in same and before.get(job.group) == groups[job.group] and path in outputs
     }
 
 
@@ -577,9 +620,11 @@ def _build(
     every_template = template_digest(config.templates_dir)
     uses = template_uses(prepared, render_key, every_template, previous.templates)
     paths = [output_path(job.url) for job in prepared.jobs]
-    digests = page_digests(
-        prepared, render_key, every_template, uses, unchanged_pages(prepared, previous, render_key, uses, paths)
-    )
+    # Articles only edited in place since the last build, which planned the same pages, or None.
+    edited = edited_in_place(previous, prepared.parsed) if previous.layout == prepared.layout else None
+    groups = group_keys(prepared, previous.groups, edited)
+    kept = unchanged_pages(prepared, previous, render_key, uses, paths, groups, edited)
+    digests = page_digests(prepared, render_key, every_template, uses, kept)
     # The cards of the last build, if made by the same templates, configuration and code.
     cards_key = _sha(render_key, uses[1][CARD_TEMPLATE] or every_template)
     if previous.cards_key == cards_key:
@@ -678,7 +723,9 @@ def _build(
         templates=uses,
         cards_key=cards_key,
         cards=prepared.cards.current(),
+        site=prepared.site,
         layout=prepared.layout,
+        groups=groups,
         out=resolved,
         stamp=stamp,
         outputs=outputs,

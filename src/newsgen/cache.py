@@ -65,8 +65,11 @@ class BuildCache:
     # the article cards the templates' ``card()`` made (``theme.Cards``), and the key of what they were made by
     cards_key: str = ""
     cards: Mapping[bytes, str] = field(default_factory=dict)
-    # the digest of what the pages were planned from besides the articles' own text (``Prepared.layout``)
+    # the digests of what the pages took from the site besides the articles (``Prepared.site``), of that and
+    # the pages planned (``Prepared.layout``), and of each group of pages' articles (``build.group_keys``)
+    site: str = ""
     layout: str = ""
+    groups: Mapping[str, bytes] = field(default_factory=dict)
     # the output folder the pages below were written to, and the stamp left in its marker
     out: str = ""
     stamp: str = ""

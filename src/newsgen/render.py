@@ -145,6 +145,12 @@ class PageJob:
     # Every article the page shows (its own, those it lists, its related ones): exactly the articles ``args``
     # holds, so that a page showing none of the articles edited is known unchanged without digesting it.
     shows: tuple[Article, ...] = ()
+    # The pages one list is cut into, named by the URL of the first: ``args`` is a function of the site's
+    # settings (the configuration, the site view, the authors and people), the group's name and ``members``
+    # (the whole list, in order), so a page whose list has the members it had in the last build is known
+    # unchanged. "" for a page digested every time (the front page's, an article's, those with no list).
+    group: str = ""
+    members: tuple[Article, ...] = ()
 
     def context(self) -> dict[str, Any]:
         return self.make(*self.args)
@@ -430,6 +436,8 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
                     list_context,
                     (common, url, title, list_feeds, head(listing), kind, pagination, named(pagination.items)),
                     pagination.items,
+                    listing.url,
+                    listing.articles,
                 )
 
     for author in index.authors:
@@ -444,6 +452,8 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
                 author_context,
                 (common, url, title, feeds, person, pagination, named(pagination.items)),
                 pagination.items,
+                author.url,
+                author.articles,
             )
 
     for page in index.pages:

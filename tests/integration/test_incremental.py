@@ -381,7 +381,7 @@ def test_only_the_cards_of_the_newest_articles_are_kept(tmp_path: Path, monkeypa
     assert output_tree(site.root / "public") == cold_tree(site.root, tmp_path / "cold", NOW)
 
 
-def test_after_an_edit_in_place_only_the_pages_showing_the_article_are_digested_again(
+def test_only_the_pages_showing_an_edited_article_or_of_a_changed_group_are_digested_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     site = Site(tmp_path / "site", random.Random(16))
@@ -403,9 +403,15 @@ def test_after_an_edit_in_place_only_the_pages_showing_the_article_are_digested_
     assert 1 < len(digested) == edited.rendered < edited.pages // 4  # the pages that show it, and only those
     assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
     digested.clear()
-    _front_matter_set(path, "tags", "[a new tag]")  # moves it between lists: every page is digested again
+    _front_matter_set(path, "tags", "[a new tag]")  # moves it between lists, and changes related articles
     moved = build(load_config(site.root), out, now=NOW, jobs=1)
-    assert len(digested) == moved.pages
+    # The pages of the lists it left or joined and of the articles near it, not the others (groups unchanged).
+    assert moved.rendered <= len(digested) < moved.pages
+    assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
+    digested.clear()
+    site.add(NOW - timedelta(minutes=1))  # on top of every list it is in
+    added = build(load_config(site.root), out, now=NOW, jobs=1)
+    assert added.rendered <= len(digested) < added.pages
     assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
 
 
@@ -587,3 +593,46 @@ def test_a_template_replaced_by_a_link_the_loader_refuses_is_seen(tmp_path: Path
     assert b"OVERRIDDEN" not in (out / "about" / "index.html").read_bytes()
     build(load_config(site.root), tmp_path / "clean", now=NOW, jobs=1, clean=True)  # the site as it is, links kept
     assert output_tree(out) == output_tree(tmp_path / "clean")
+
+
+def test_a_page_whose_articles_are_unchanged_is_rendered_again_when_the_people_it_names_change(
+    tmp_path: Path,
+) -> None:
+    """An author without a profile is named as the newest article spells the name: a new article spelling it
+    otherwise changes the older articles' pages, though their lists and related articles are the same."""
+    site = Site(tmp_path / "site", random.Random(18))
+    (site.root / "templates" / "partials").mkdir()
+    (site.root / "templates" / "partials" / "byline.html").write_text(
+        "{% for name in item.byline %}{{ people[name].author.name }}{% endfor %}\n"
+    )
+    out = site.root / "public"
+    build(load_config(site.root), out, now=NOW, jobs=1)
+    # The older articles' own pages (/{section}/{yyyy}/{mm}/{dd}/{slug}/) naming her.
+    named = [path for path in out.glob("*/*/*/*/*/index.html") if "Hina Khan" in path.read_text()]
+    assert named
+    folder = site.root / "content" / "articles" / "2026"
+    (folder / "shouted.md").write_text(
+        f"---\ntitle: Shouted\ndate: {(NOW - timedelta(minutes=1)).isoformat()}\nbyline: [HINA KHAN]\n"
+        "section: sport\ntags: []\n---\nA story.\n"
+    )
+    build(load_config(site.root), out, now=NOW, jobs=1)
+    assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
+    assert all("HINA KHAN" in path.read_text() for path in named)
+
+
+def test_an_edit_undone_with_a_new_article_builds_the_undone_text(tmp_path: Path) -> None:
+    """After an edit in place, the groups of pages showing the article are keyed anew: undoing the edit in a
+    build that also adds an article (so every group is compared by key) must not find the old key current."""
+    site = Site(tmp_path / "site", random.Random(19))
+    out = site.root / "public"
+    build(load_config(site.root), out, now=NOW, jobs=1)
+    path = site.pick()
+    original = path.read_text()
+    path.write_text(original.replace("\n---\n", "\n---\nAn inserted first paragraph.\n\n", 1))
+    build(load_config(site.root), out, now=NOW, jobs=1)
+    assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
+    path.write_text(original)
+    site.add()
+    build(load_config(site.root), out, now=NOW, jobs=1)
+    assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
+    assert not any(b"An inserted first paragraph." in data for data in output_tree(out).values())

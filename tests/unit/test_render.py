@@ -136,3 +136,17 @@ def test_a_page_names_every_article_its_context_is_made_from(flagged: bool) -> N
     for job in jobs:
         assert {id(article) for article in job.shows} == _articles_in(job.args), job.url
     assert sum(bool(job.shows) for job in jobs) == len(jobs) - 1  # all but the 404 page show articles
+
+
+@pytest.mark.parametrize("flagged", [False, True])
+def test_a_list_page_shows_only_its_lists_articles_and_the_lists_pages_share_them(flagged: bool) -> None:
+    # A page whose group has the same articles as last time keeps its digest without being digested (build.py).
+    jobs = planned("Writes.", flagged=flagged)
+    members: dict[str, tuple[Article, ...]] = {}
+    for job in jobs:
+        if not job.group:
+            assert job.template in ("index.html", "article.html", "page.html", "404.html"), job.url
+            continue
+        assert _articles_in(job.args) <= {id(article) for article in job.members}, job.url
+        assert members.setdefault(job.group, job.members) is job.members, job.url
+    assert {job.template for job in jobs if job.group} == {"section.html", "tag.html", "day.html", "author.html"}
