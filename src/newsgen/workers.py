@@ -146,8 +146,9 @@ def _shared(function: Callable[[Item], Result], items: Sequence[Item], jobs: int
         results = [function(items[index]) for index in range(*bounds[0])]
         while children:
             pid, read = children[0]
-            with open(read, "rb") as stream:
+            with open(read, "rb", closefd=False) as stream:
                 data = stream.read()
+            os.close(read)
             children.pop(0)
             _, status = os.waitpid(pid, 0)
             outcome = pickle.loads(data) if status == 0 and data else None

@@ -66,8 +66,11 @@ def fail_late(item: int) -> int:
 
 
 def test_an_error_in_a_forked_run_is_raised_here() -> None:
+    descriptors = len(os.listdir("/proc/self/fd"))
     with pytest.raises(ValueError, match="item 150 failed"):
         parallel_map(fail_late, range(200), jobs=2, min_items=1000, min_shared=100)
+    parallel_map(fail_late, range(150), jobs=3, min_items=1000, min_shared=100)
+    assert len(os.listdir("/proc/self/fd")) == descriptors  # every pipe closed, each time
 
 
 def die_late(item: int) -> int:
