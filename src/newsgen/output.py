@@ -274,9 +274,9 @@ def begin(out: Path, *, incremental: bool, spare: bool = True) -> Staging:
     incremental = incremental and out.is_dir()
     spare = spare and _RENAMEAT2 is not None
     spent: tuple[str, ...] = ()
-    if incremental and spare and _real_folder(_spent(out)):
+    folder = _spent(out)
+    if incremental and spare and _real_folder(folder):
         with contextlib.suppress(OSError):
-            folder = str(_spent(out))
             spent = tuple(os.path.join(folder, name) for name in os.listdir(folder))
     return Staging(out, staging, incremental, spare, spent)
 
