@@ -140,6 +140,8 @@ class Parsed:
     signatures: dict[str, tuple[Signature, str]]
     fingerprints: Fingerprints
     count: int
+    # the identities of the models parsed anew (not found in the cache): the others are the last build's
+    fresh: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,18 +243,21 @@ def parse(
     models: dict[str, tuple[str, Article | Page]] = {}
     signatures: dict[str, tuple[Signature, str]] = {}
     known: dict[int, tuple[object, bytes]] = {}
+    made: set[int] = set()
     count = 0
     for source, name, hit in zip(sources.files, names, hits, strict=True):
         digest, outcome, parsed = (hit[0], hit[1], False) if hit else next(fresh)
         count += parsed
         outcomes.append(outcome)
         if isinstance(outcome, Article | Page):
+            if parsed:
+                made.add(id(outcome))
             models[name] = (digest, outcome)
             if source.signature is not None:
                 signatures[name] = (source.signature, digest)
             # A model is a pure function of its file's path and bytes and the parse settings.
             known[id(outcome)] = (outcome, hashlib.sha256(f"{key}\0{name}\0{digest}".encode()).digest())
-    return Parsed(outcomes, key, models, signatures, Fingerprints(known), count)
+    return Parsed(outcomes, key, models, signatures, Fingerprints(known), count, frozenset(made))
 
 
 def prepare(
@@ -523,7 +528,10 @@ def unchanged_pages(
       (so the same articles, in the same order: no embargo lifted), a page that shows none of the edited
       articles;
     - else, a page of a list whose key (``groups``, by ``group_keys``) is the last build's: the same list,
-      made of the same articles in the same order.
+      made of the same articles in the same order; or an article's page (``PageJob.ranked``) whose article
+      and related ones are models of the last build (not parsed anew: ``Parsed.fresh``), the related ones
+      those its ranking chose (``SiteIndex.ranking``). (A URL has one owner among all the models, drafts and
+      embargoed ones too, so an article that had no page in the last build has no output there to keep.)
 
     Each is made from exactly what it was made from last time. Empty when that cannot be known."""
     if (previous.render_key, previous.site) != (render_key, prepared.site):
@@ -542,11 +550,26 @@ def unchanged_pages(
             if job.template in same and changed.isdisjoint(map(id, job.shows)) and path in outputs
         }
     before = previous.groups
-    return {
-        number: outputs[path][0]
-        for number, (job, path) in jobs
-        if job.group and job.template in same and before.get(job.group) == groups[job.group] and path in outputs
-    }
+    fresh = prepared.parsed.fresh
+    chosen, chosen_before = prepared.index.ranking.chosen, previous.ranking.chosen
+    kept: dict[int, str] = {}
+    for number, (job, path) in jobs:
+        if job.template not in same or path not in outputs:
+            continue
+        if job.group:
+            if before.get(job.group) != groups[job.group]:
+                continue
+        elif not (
+            job.ranked
+            and fresh.isdisjoint(map(id, job.shows))
+            and chosen_before.get(job.url, _UNRANKED)[1] == chosen.get(job.url, _UNRANKED)[1]
+        ):
+            continue
+        kept[number] = outputs[path][0]
+    return kept
+
+
+_UNRANKED: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 
 
 def _unique(errors: Sequence[NewsgenError | None]) -> list[NewsgenError]:

@@ -148,9 +148,13 @@ class PageJob:
     # The pages one list is cut into, named by the URL of the first: ``args`` is a function of the site's
     # settings (the configuration, the site view, the authors and people), the group's name and ``members``
     # (the whole list, in order), so a page whose list has the members it had in the last build is known
-    # unchanged. "" for a page digested every time (the front page's, an article's, those with no list).
+    # unchanged. "" for a page with no list (the front page's pages are digested every time).
     group: str = ""
     members: tuple[Article, ...] = ()
+    # An article's page: ``args`` is a function of the site's settings and ``shows`` (the article, then the
+    # related ones ``SiteIndex.ranking`` chose for its URL), so a page whose article and related ones are the
+    # last build's is known unchanged.
+    ranked: bool = False
 
     def context(self) -> dict[str, Any]:
         return self.make(*self.args)
@@ -417,6 +421,7 @@ def plan(index: SiteIndex, config: SiteConfig, site: SiteView) -> Iterator[PageJ
             article_context,
             (common, article, section, related, feeds, named(shows)),
             shows,
+            ranked=True,
         )
 
     listings: Sequence[tuple[str, tuple[Listing, ...]]] = (

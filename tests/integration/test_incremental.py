@@ -133,6 +133,9 @@ class Site:
             _front_matter_set(self.pick(), "tags", f"[{', '.join(rng.sample(TAGS, rng.randint(0, 3)))}]")
         elif operation == "section":
             _front_matter_set(self.pick(), "section", rng.choice(SECTIONS))
+        elif operation == "byline":
+            # Another of the site's writers: the article moves between author pages, its URL and tags stay.
+            _front_matter_set(self.pick(), "byline", f"[{rng.choice(AUTHORS)}]")
         elif operation == "date":
             when = NOW - timedelta(hours=rng.randint(1, 24 * 30))
             _front_matter_set(self.pick(), "date", when.isoformat())
@@ -200,6 +203,7 @@ OPERATIONS = (
     "title",
     "tags",
     "section",
+    "byline",
     "date",
     "delete",
     "rename",
@@ -409,9 +413,17 @@ def test_only_the_pages_showing_an_edited_article_or_of_a_changed_group_are_dige
     assert moved.rendered <= len(digested) < moved.pages
     assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
     digested.clear()
+    ranked = load_cache(site.root).ranking.chosen
     site.add(NOW - timedelta(minutes=1))  # on top of every list it is in
     added = build(load_config(site.root), out, now=NOW, jobs=1)
     assert added.rendered <= len(digested) < added.pages
+    # Of the articles' pages, only the new one's and those whose related articles changed.
+    moved_related = [
+        url
+        for url, (_, urls) in load_cache(site.root).ranking.chosen.items()
+        if ranked.get(url, (None, urls))[1] != urls
+    ]
+    assert digested.count("article_context") == 1 + len(moved_related) < len(ranked)
     assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
 
 
