@@ -30,7 +30,7 @@ import sys
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .errors import OutputError, SourceLocation, UsageError
 
@@ -159,11 +159,21 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path)
 
 
-def _target(root: Path, relative: str) -> Path:
-    pure = PurePosixPath(relative)
-    if pure.is_absolute() or not pure.parts or any(part in ("", ".", "..") or "\x00" in part for part in pure.parts):
+def _escapes(relative: str) -> bool:
+    """Whether ``relative`` is no plain path inside a folder: absolute, empty, with an empty, ``.`` or ``..`` part
+    or a NUL."""
+    return relative.startswith("/") or "\x00" in relative or not _FORBIDDEN_PARTS.isdisjoint(relative.split("/"))
+
+
+def _place(root: Path | str, relative: str) -> str:
+    """Where ``relative`` is inside ``root``; ``OutputError`` for a path that would lead out of it."""
+    if _escapes(relative):
         raise OutputError(SourceLocation(Path(relative)), "refusing to write outside the output folder")
-    return root.joinpath(*pure.parts)
+    return os.path.join(root, relative)
+
+
+def _target(root: Path, relative: str) -> Path:
+    return Path(_place(root, relative))
 
 
 @contextlib.contextmanager
@@ -293,7 +303,7 @@ def claim_paths(paths: Iterable[tuple[str, str]]) -> None:
         if key in owners:
             raise OutputError(SourceLocation(Path(relative)), f"two files for one path: {owners[key]} and {owner}")
         owners[key] = owner
-        if relative.startswith("/") or "\x00" in relative or not _FORBIDDEN_PARTS.isdisjoint(relative.split("/")):
+        if _escapes(relative):
             raise OutputError(SourceLocation(Path(relative)), "refusing to write outside the output folder")
 
 
@@ -303,13 +313,13 @@ def _open_target(root: Path, relative: str) -> Path:
     return target
 
 
-def _flat(staging_root: Path, relative: str) -> Path:
+def _flat(staging_root: Path, relative: str) -> str:
     """Where an update stages ``relative``: flat, named by a hash of the path (no folders to make and remove)."""
-    _target(staging_root, relative)
-    return staging_root / hashlib.sha1(relative.encode("utf-8", "surrogatepass")).hexdigest()
+    _place(staging_root, relative)
+    return os.path.join(staging_root, hashlib.sha1(relative.encode("utf-8", "surrogatepass")).hexdigest())
 
 
-def _staged(staging: Staging, relative: str) -> Path:
+def _staged(staging: Staging, relative: str) -> Path | str:
     return _flat(staging.root, relative) if staging.incremental else _open_target(staging.root, relative)
 
 
@@ -319,12 +329,13 @@ def write_file(staging: Staging, relative: str, data: bytes, slot: int | None = 
     try:
         staged = _staged(staging, relative)
         if slot is None or slot >= len(staging.spent) or not _write_over(staging.spent[slot], staged, data):
-            staged.write_bytes(data)
+            with open(staged, "wb") as stream:
+                stream.write(data)
     except OSError as exc:
         raise _fail(exc, relative) from None
 
 
-def _write_over(spent: str, staged: Path, data: bytes) -> bool:
+def _write_over(spent: str, staged: Path | str, data: bytes) -> bool:
     """Write ``data`` over the spent file, and move it to ``staged``; False (the file left alone, or removed)
     when it is gone, or may be read: open elsewhere (Linux grants a write lease only to the sole holder of a
     file), or linked elsewhere. A reader of an old build's file never sees it change."""
@@ -383,7 +394,7 @@ def finish(staging: Staging, *, stamp: str, written: Sequence[str] = (), deleted
                 shutil.rmtree(old, ignore_errors=True)
             return
         for relative in deleted:
-            _target(out, relative)
+            _place(out, relative)
         if staging.spare:
             _swap_update(staging, stamp, written, deleted)
             return
@@ -438,7 +449,7 @@ def _spare_differs(out: Path) -> list[str] | None:
         return None
     try:
         for relative in differ:
-            _target(tree, relative)
+            _place(tree, relative)
     except OutputError:
         return None
     return differ
@@ -533,24 +544,28 @@ def _follow(out: Path, tree: Path, paths: Iterable[str], gone: set[str], spent: 
     """Make each of ``paths`` in ``tree`` what it is in the output: a hard link to the output's file, or nothing
     (for the paths in ``gone`` and those the output lacks). ``spent``: where to keep the files replaced (up to
     ``SPENT_LIMIT`` there), for later updates to write over."""
-    keep: list[tuple[Path, Path]] = []
+    keep: list[tuple[str, str, int]] = []
     # First what goes (a file may become a folder), then what stays.
     for relative in sorted(paths):
-        source, target = _target(out, relative), _target(tree, relative)
-        if relative not in gone and source.is_file() and not source.is_symlink():
-            keep.append((source, target))
+        source, target = _place(out, relative), _place(tree, relative)
+        try:
+            found = None if relative in gone else os.lstat(source)
+        except (FileNotFoundError, NotADirectoryError):
+            found = None
+        if found is not None and stat.S_ISREG(found.st_mode):
+            keep.append((source, target, found.st_ino))
         else:
-            _drop(tree, target)
+            _drop(tree, Path(target))
     folder, room = "", 0
     if spent is not None:
         with contextlib.suppress(OSError):
             spent.mkdir(exist_ok=True)
             if _real_folder(spent):  # never a symlink: what it is kept in is written over
                 folder, room = str(spent), SPENT_LIMIT - len(os.listdir(spent))
-    for source, target in keep:
+    for source, target, inode in keep:
         try:
             found = os.lstat(target)
-            if found.st_ino == os.lstat(source).st_ino:
+            if found.st_ino == inode:
                 continue
             if room > 0 and stat.S_ISREG(found.st_mode) and found.st_nlink == 1:
                 os.rename(target, os.path.join(folder, str(found.st_ino)))
@@ -560,11 +575,11 @@ def _follow(out: Path, tree: Path, paths: Iterable[str], gone: set[str], spent: 
         except FileNotFoundError:
             pass
         except (IsADirectoryError, PermissionError):
-            _clear_way(tree, target)
+            _clear_way(tree, Path(target))
         try:
             os.link(source, target)
         except (FileNotFoundError, NotADirectoryError):
-            _clear_way(tree, target)
+            _clear_way(tree, Path(target))
             os.link(source, target)
 
 
@@ -587,13 +602,13 @@ def _swap_update(staging: Staging, stamp: str, written: Sequence[str], deleted: 
     _save_spare_state(out, [before, stamp], [after, stamp, before], touched)
     _follow(out, tree, touched.difference(written), set(deleted))
     for relative in written:
-        staged, target = _flat(staging.root, relative), _target(tree, relative)
+        staged, target = _flat(staging.root, relative), _place(tree, relative)
         try:
             os.replace(staged, target)
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-            if not staged.exists():
+            if not os.path.exists(staged):
                 raise
-            _clear_way(tree, target)
+            _clear_way(tree, Path(target))
             os.replace(staged, target)
     _write_marker(tree, stamp)
     if not exchange(tree, out):  # a file system that cannot exchange: two renames, the output missing between
@@ -641,7 +656,7 @@ def _apply_journal(out: Path) -> None:
     entries = json.loads(journal.read_text())
     for relative in entries["written"]:
         staged = _flat(staging, relative)
-        if staged.exists():
+        if os.path.exists(staged):
             target = _target(out, relative)
             try:
                 os.replace(staged, target)
