@@ -338,13 +338,6 @@ def _load_shards(site: Path, kind: str, key: str) -> dict[Any, Any]:
     return entries
 
 
-def _shards(entries: Mapping[Any, Any], shard_of: Callable[[Any], int]) -> list[dict[Any, Any]]:
-    shards: list[dict[Any, Any]] = [{} for _ in range(SHARDS)]
-    for name, entry in entries.items():
-        shards[shard_of(name)][name] = entry
-    return shards
-
-
 def _save_shards(
     site: Path,
     kind: str,
@@ -352,13 +345,28 @@ def _save_shards(
     entries: tuple[str, Mapping[Any, Any]],
     before: tuple[str, Mapping[Any, Any]],
 ) -> None:
-    """Write the shards of ``entries`` (a key and its entries) that differ from those of ``before``."""
-    if entries[1] is before[1] and entries[0] == before[0]:
+    """Write the shards of ``entries`` (a key and its entries) that hold an entry added, changed or removed
+    since ``before``."""
+    key, new = entries
+    if new is before[1] and key == before[0]:
         return
-    old = _shards(before[1], shard_of) if before[0] == entries[0] else [None] * SHARDS
-    for shard, items in enumerate(_shards(entries[1], shard_of)):
-        if items != old[shard]:
-            _write(_shard_path(site, kind, shard), (entries[0], items))
+    if key == before[0]:
+        old = before[1]
+        dirty = {shard_of(name) for name, entry in new.items() if old.get(name, _ABSENT) != entry}
+        dirty.update(shard_of(name) for name in old.keys() - new.keys())
+    else:
+        dirty = set(range(SHARDS))
+    shards: dict[int, dict[Any, Any]] = {shard: {} for shard in dirty}
+    if shards:
+        for name, entry in new.items():
+            items = shards.get(shard_of(name))
+            if items is not None:
+                items[name] = entry
+    for shard, items in shards.items():
+        _write(_shard_path(site, kind, shard), (key, items))
+
+
+_ABSENT = object()
 
 
 def save_cache(

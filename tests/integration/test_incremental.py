@@ -255,6 +255,34 @@ def test_a_rebuild_with_no_change_renders_and_writes_nothing(tmp_path: Path) -> 
     assert again.reused == again.pages
 
 
+def test_an_edit_rewrites_the_one_file_of_the_cache_that_holds_its_model(tmp_path: Path) -> None:
+    site = Site(tmp_path / "site", random.Random(8))
+    for _ in range(40):
+        site.add()
+    out = site.root / "public"
+    build(load_config(site.root), out, now=NOW, jobs=1)
+
+    def models() -> dict[str, tuple[int, bytes]]:
+        """Each file of models, by name: its inode (a file written again is a new one, renamed over) and bytes."""
+        files = (site.root / CACHE_FOLDER).glob("parsed-*.cache")
+        return {path.name: (path.stat().st_ino, path.read_bytes()) for path in files}
+
+    before = models()
+    assert len(before) > 10
+    path = site.pick()
+    path.write_text(path.read_text() + "\nAn added line.\n")
+    build(load_config(site.root), out, now=NOW, jobs=1)
+    after = models()
+    assert after.keys() == before.keys()
+    [edited] = [name for name in after if after[name][0] != before[name][0]]
+    assert after[edited][1] != before[edited][1]
+    path.unlink()  # a model dropped: its file is written again, without it
+    build(load_config(site.root), out, now=NOW, jobs=1)
+    last = models()
+    [dropped] = [name for name in last if last[name][0] != after[name][0]]
+    assert str(path).encode() in after[dropped][1] and str(path).encode() not in last[dropped][1]
+
+
 def test_a_damaged_or_foreign_cache_is_ignored(tmp_path: Path) -> None:
     site = Site(tmp_path / "site", random.Random(8))
     out = site.root / "public"
