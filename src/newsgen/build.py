@@ -192,8 +192,7 @@ def read(config: SiteConfig, previous: BuildCache) -> SiteSources:
         for path, (signature, digest) in previous.signatures.items()
         if (hit := remembered.get(path)) is not None and hit[0] == digest
     }
-    # The cached models' paths, so that listing the files need not make a Path for each again.
-    return read_site(config, known, {path: model.source for path, (_, model) in remembered.items()})
+    return read_site(config, known)
 
 
 def parse(
@@ -410,7 +409,7 @@ def check(config: SiteConfig, *, now: datetime, options: BuildOptions) -> Genera
     check_paths(generated.pages, generated.copies)
     existing = {file.path for file in generated.pages} | {copy.path for copy in generated.copies}
     items: list[Article | Page] = [*generated.index.articles, *generated.index.pages]
-    sources = {output_path(item.url): item.source for item in items}
+    sources = {output_path(item.url): Path(item.source) for item in items}
     errors: list[NewsgenError] = broken_links(generated.pages, existing, config.base_path, sources, source_text)
     if errors:
         raise BuildFailed(errors)

@@ -24,7 +24,7 @@ import sys
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path, PosixPath, WindowsPath
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -179,17 +179,7 @@ def _reduce_model(model: object) -> tuple[type, tuple[object, ...]]:
     return kind, tuple(getattr(model, name) for name in _FIELDS[kind])
 
 
-def _reduce_path(path: Path) -> tuple[type, tuple[str]]:
-    # One string parses faster than the parts pathlib pickles by default.
-    return type(path), (str(path),)
-
-
-_DISPATCH: dict[type, Callable[[Any], Any]] = {
-    **copyreg.dispatch_table,
-    **{kind: _reduce_model for kind in _MODELS},
-    PosixPath: _reduce_path,
-    WindowsPath: _reduce_path,
-}
+_DISPATCH: dict[type, Callable[[Any], Any]] = {**copyreg.dispatch_table, **{kind: _reduce_model for kind in _MODELS}}
 
 
 def code_version() -> str:

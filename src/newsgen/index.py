@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
+from pathlib import Path
 
 from .errors import BuildFailed, ContentError, NewsgenError, SourceLocation
 from .models import Article, Author, Page, Section, SiteContent
@@ -92,7 +93,7 @@ def _clashes(
     for item in items:
         key = _url_key(item.url)
         if key not in owners:
-            owners[key] = (item.url, str(item.source))
+            owners[key] = (item.url, item.source)
             continue
         url, owner = owners[key]
         if url == item.url:
@@ -102,7 +103,7 @@ def _clashes(
                 f"URL {item.url} differs only in letter case from {url}, already taken by {owner}; "
                 "macOS and Windows would store both as one file"
             )
-        errors.append(ContentError(SourceLocation(item.source, 1), message))
+        errors.append(ContentError(SourceLocation(Path(item.source), 1), message))
     return errors
 
 

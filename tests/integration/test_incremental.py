@@ -540,13 +540,13 @@ def test_unchanged_files_are_not_read_again_and_a_same_size_edit_is_still_seen(t
 def test_a_source_read_just_after_a_change_leaves_no_signature(tmp_path: Path) -> None:
     path = tmp_path / "a.md"
     path.write_text("---\ntitle: A\n---\nText.\n")
-    fresh = stat_source("page", path, {}, time.time_ns())
+    fresh = stat_source("page", str(path), {}, time.time_ns())
     assert fresh.data is None and fresh.digest == "" and fresh.signature is None
-    settled = stat_source("page", path, {}, time.time_ns() + RACY_NANOSECONDS + 1_000_000)
+    settled = stat_source("page", str(path), {}, time.time_ns() + RACY_NANOSECONDS + 1_000_000)
     assert settled.signature is not None and settled.digest == ""
     read = read_source(settled)
     assert read.data == path.read_bytes() and read.digest == hashlib.sha256(read.data).hexdigest()
-    skipped = stat_source("page", path, {str(path): (settled.signature, read.digest)}, time.time_ns())
+    skipped = stat_source("page", str(path), {str(path): (settled.signature, read.digest)}, time.time_ns())
     assert skipped.data is None and skipped.digest == read.digest
 
 
