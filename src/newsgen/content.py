@@ -538,6 +538,21 @@ class SourceFile:
         return Path(self.name)
 
 
+# A content file as listed: its kind ('article' or 'page'), its path, and its signature or why it cannot be read.
+ListedFile = tuple[str, str, Signature | str]
+
+
+@dataclass(frozen=True, slots=True)
+class ContentListing:
+    """The site's content files as listed and stat'ed, as plain values (a process forked to list them sends
+    them back pickled), with the warnings met listing the articles and the pages, and when listing began
+    (``time_ns``)."""
+
+    files: list[ListedFile]
+    warnings: tuple[list[str], list[str]]
+    started: int
+
+
 @dataclass(frozen=True, slots=True)
 class SiteSources:
     """The site folder as read, before any Markdown is parsed."""
@@ -565,24 +580,44 @@ def _signature(status: os.stat_result) -> Signature:
     return (status.st_size, status.st_mtime_ns, status.st_ino, status.st_ctime_ns)
 
 
-def stat_source(kind: str, name: str, known: Mapping[str, tuple[Signature, str]], started: int) -> SourceFile:
-    """One content file (``name``: its path), not yet read: its digest is taken from ``known`` when its
-    signature is the one remembered there.
-
-    A signature is kept for the next build only when the file's times are older than ``started`` (when
-    reading began, on the clock that stamps files) by more than timestamps' granularity. (If the file changes
-    between this stat and its reading, its signature changes too, so the pair kept is never trusted.)
-    """
+def _listed(kind: str, name: str) -> ListedFile:
     try:
-        status = os.stat(name)
+        return kind, name, _signature(os.stat(name))
     except OSError as exc:
-        return SourceFile(kind, name, error=ContentError(SourceLocation(Path(name)), f"cannot read: {exc.strerror}"))
-    signature = _signature(status)
+        return kind, name, exc.strerror or str(exc)
+
+
+def list_content(config: SiteConfig) -> ContentListing:
+    """Every content file of the site, stat'ed (not read)."""
+    started = time_ns()
+    article_files, warnings = _walk(config.content_dir / "articles", config.root, ".md")
+    page_files, page_warnings = _walk(config.content_dir / "pages", config.root, ".md")
+    files = [_listed("article", name) for name in article_files] + [_listed("page", name) for name in page_files]
+    return ContentListing(files, (warnings, page_warnings), started)
+
+
+def source_file(listed: ListedFile, known: Mapping[str, tuple[Signature, str]], started: int) -> SourceFile:
+    """A content file as listed, not yet read: its digest is taken from ``known`` when its signature is the
+    one remembered there.
+
+    A signature is kept for the next build only when the file's times (size, mtime, inode, ctime) are older
+    than ``started`` (when listing began, on the clock that stamps files) by more than timestamps'
+    granularity. (If the file changes between the stat and its reading, its signature changes too, so the
+    pair kept is never trusted.)
+    """
+    kind, name, signature = listed
+    if isinstance(signature, str):
+        return SourceFile(kind, name, error=ContentError(SourceLocation(Path(name)), f"cannot read: {signature}"))
     remembered = known.get(name)
     if remembered is not None and remembered[0] == signature:
         return SourceFile(kind, name, signature, remembered[1])
-    settled = max(status.st_mtime_ns, status.st_ctime_ns) < started - RACY_NANOSECONDS
+    settled = max(signature[1], signature[3]) < started - RACY_NANOSECONDS
     return SourceFile(kind, name, signature if settled else None)
+
+
+def stat_source(kind: str, name: str, known: Mapping[str, tuple[Signature, str]], started: int) -> SourceFile:
+    """One content file (``name``: its path) stat'ed now, as ``source_file`` makes it."""
+    return source_file(_listed(kind, name), known, started)
 
 
 def read_source(source: SourceFile) -> SourceFile:
@@ -596,23 +631,24 @@ def read_source(source: SourceFile) -> SourceFile:
     return replace(source, data=data, digest=hashlib.sha256(data).hexdigest())
 
 
-def read_site(config: SiteConfig, known: Mapping[str, tuple[Signature, str]] | None = None) -> SiteSources:
-    """List the content files (stat only: each is read by ``read_source`` where it is parsed), and read the
-    author profiles and the static file list.
+def read_site(
+    config: SiteConfig,
+    known: Mapping[str, tuple[Signature, str]] | None = None,
+    listing: ContentListing | None = None,
+) -> SiteSources:
+    """The content files (stat only: each is read by ``read_source`` where it is parsed, from ``listing``
+    when given, else listed now), the author profiles and the static file list.
 
     ``known`` maps a source path to a signature and digest from an earlier build: a file whose signature
     is unchanged need not be read (its digest is taken as it is).
     """
-    started = time_ns()
+    listing = listing or list_content(config)
     errors: list[NewsgenError] = []
-    article_files, warnings = _walk(config.content_dir / "articles", config.root, ".md")
-    page_files, page_warnings = _walk(config.content_dir / "pages", config.root, ".md")
+    warnings, page_warnings = list(listing.warnings[0]), listing.warnings[1]
     static_files, static_warnings = walk_files(config.static_dir, config.root)
     # Templates are read by the theme's loader, which refuses the same links; listing them here reports them.
     _, template_warnings = walk_files(config.templates_dir, config.root)
-    files: list[SourceFile] = []
-    for kind, listed in (("article", article_files), ("page", page_files)):
-        files += [stat_source(kind, name, known or {}, started) for name in listed]
+    files = [source_file(listed, known or {}, listing.started) for listed in listing.files]
     authors: tuple[Author, ...] = ()
     authors_file = config.content_dir / "authors.yaml"
     if authors_file.is_symlink() and not _inside(authors_file, config.root):

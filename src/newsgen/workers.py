@@ -24,6 +24,7 @@ from typing import Any, NoReturn, TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
+Other = TypeVar("Other")
 Progress = Callable[[int, int], None]
 
 # Below this many items a pool's start-up (~0.1 s) costs more than it saves (for items of a few ms each, like
@@ -123,6 +124,19 @@ def parallel_map(
             if progress:
                 progress(len(results), total)
     return results
+
+
+def both(here: Callable[[], Result], elsewhere: Callable[[], Other], *, jobs: int) -> tuple[Result, Other]:
+    """``(here(), elsewhere())``, ``elsewhere`` run in a process forked for it (``_shared``) while this one runs
+    ``here``, when ``jobs`` allows it and fork is there; else one after the other. What ``elsewhere`` returns
+    comes back pickled: plain values. Forking copies nothing at first but each memory page either process
+    writes to then, so this pays while this process is small (early in a build)."""
+    first, second = parallel_map(_call, [here, elsewhere], jobs=min(jobs, 2), min_shared=2, min_items=3)
+    return first, second  # type: ignore[return-value]
+
+
+def _call(function: Callable[[], Result]) -> Result:
+    return function()
 
 
 def _shared(function: Callable[[Item], Result], items: Sequence[Item], jobs: int) -> list[Result]:

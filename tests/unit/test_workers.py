@@ -9,7 +9,7 @@ import weakref
 
 import pytest
 
-from newsgen.workers import parallel_map
+from newsgen.workers import both, parallel_map
 
 
 class Node:
@@ -82,3 +82,27 @@ def die_late(item: int) -> int:
 def test_a_forked_run_killed_is_an_error_not_a_short_result() -> None:
     with pytest.raises(ChildProcessError, match="ended before its work was done"):
         parallel_map(die_late, range(200), jobs=2, min_items=1000, min_shared=100)
+
+
+def test_both_runs_the_second_function_in_a_forked_process_at_the_same_time() -> None:
+    here = os.getpid()
+    read, write = os.pipe()
+
+    def first() -> int:
+        # Waits for the second function's word: the two run at once, or this never returns.
+        with open(read, "rb") as stream:
+            assert stream.read(2) == b"go"
+        return os.getpid()
+
+    def second() -> tuple[int, str]:
+        os.write(write, b"go")
+        return os.getpid(), "plain values come back"
+
+    signal.alarm(10)  # SIGALRM ends the test should the two run one after the other
+    try:
+        pid, (other, text) = both(first, second, jobs=2)
+    finally:
+        signal.alarm(0)
+        os.close(write)
+    assert pid == here != other and text == "plain values come back"
+    assert both(os.getpid, os.getpid, jobs=1) == (here, here)
