@@ -377,7 +377,7 @@ def news_recipes(index: SiteIndex, config: SiteConfig, now: datetime, fingerprin
     recipes.append(
         Recipe(
             sitemap_paths(len(entries)),
-            _sha(settings, "sitemap", pickle.dumps([(entry.url, entry.lastmod) for entry in entries])),
+            _sha(settings, "sitemap", pickle.dumps(list(map(tuple, entries)))),
             lambda: sitemap_files(entries, config.base_url),
         )
     )
