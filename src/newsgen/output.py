@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import errno
 import hashlib
 import json
@@ -50,8 +49,8 @@ def _load_renameat2() -> ctypes._NamedFuncPointer | None:
     if not sys.platform.startswith("linux"):
         return None
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        function: ctypes._NamedFuncPointer = libc.renameat2
+        # The process's own symbols, libc's among them (``ctypes.util.find_library`` would run ``ldconfig``).
+        function: ctypes._NamedFuncPointer = ctypes.CDLL(None, use_errno=True).renameat2
     except (OSError, AttributeError):
         return None
     function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]

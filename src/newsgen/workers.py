@@ -13,13 +13,11 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
-import multiprocessing
 import os
 import pickle
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any, NoReturn, TypeVar
 
 Item = TypeVar("Item")
@@ -80,7 +78,7 @@ def _run(bounds: tuple[int, int]) -> list[Any]:
 
 def can_fork() -> bool:
     # Only where fork is the platform's own way (Linux): on macOS system libraries are not fork-safe.
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
 def parallel_map(
@@ -111,6 +109,10 @@ def parallel_map(
         if progress:
             progress(total, total)
         return results
+    # Imported only for a pool (7 ms at start otherwise, in every build, though an incremental one needs no pool).
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     size = max(1, min(64, total // (jobs * 8)))
     chunks = [(start, min(start + size, total)) for start in range(0, total, size)]
     with ProcessPoolExecutor(
