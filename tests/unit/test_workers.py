@@ -9,7 +9,7 @@ import weakref
 
 import pytest
 
-from newsgen.workers import both, parallel_map
+from newsgen.workers import PARENT_SHARE, both, parallel_map
 
 
 class Node:
@@ -50,8 +50,10 @@ def test_work_below_the_threshold_stays_in_this_process_and_above_it_goes_to_wor
 def test_between_min_shared_and_min_items_the_work_is_shared_in_equal_runs_with_forked_processes() -> None:
     here = os.getpid()
     pids = parallel_map(lambda _: os.getpid(), range(101), jobs=2, min_items=1000, min_shared=100)
-    # The first half here, the second in one forked process, in order.
-    assert pids[:50] == [here] * 50 and len(set(pids[50:])) == 1 and pids[50] != here
+    # The first run here, the second in one forked process, in order; this process's the larger by PARENT_SHARE.
+    first = round(101 * PARENT_SHARE / (PARENT_SHARE + 1))
+    assert 50 < first < 101 and pids[:first] == [here] * first
+    assert len(set(pids[first:])) == 1 and pids[first] != here
     assert parallel_map(lambda item: item * item, range(300), jobs=3, min_items=1000, min_shared=100) == [
         item * item for item in range(300)
     ]
