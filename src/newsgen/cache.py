@@ -378,9 +378,19 @@ def save_cache(
             _write(cache_path(site), main)
         if templates is not None:
             templates.save()
-        # The bodies the last build's models named and these do not (every one not named, after a cold build).
-        dropped = _stored_bodies(previous.parsed) if previous is not None and previous.parsed else None
-        body_store(site).keep(_stored_bodies(cache.parsed), dropped)
+        # The bodies the last build's models named and these do not (every one not named, after a cold build):
+        # only a model the last build had and this one does not (the same object) can have named one.
+        dropped: set[str] | None = None
+        if previous is not None and previous.parsed:
+            current = cache.parsed
+            gone = {
+                name: entry
+                for name, entry in previous.parsed.items()
+                if (now := current.get(name)) is None or now[1] is not entry[1]
+            }
+            dropped = _stored_bodies(gone)
+        if dropped is None or dropped:
+            body_store(site).keep(_stored_bodies(cache.parsed), dropped)
     except OSError:
         pass
 

@@ -327,6 +327,21 @@ def test_article_bodies_are_kept_in_the_store_and_only_the_current_ones(tmp_path
     assert len([path for path in shown if path.endswith(".html")]) == 1
     assert "feed.xml" in shown and len(shown) == 4
     assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
+    # A deleted article's body goes too; a body another article still shows (the same text) stays.
+    twin, deleted = site.articles[1], site.articles[2]
+    twin.write_text(deleted.read_text().replace("title:", "title: Twin of", 1))
+    build(load_config(site.root), out, now=NOW, jobs=1)
+    shared = {
+        article.body.sha
+        for article in stored_articles(site)
+        if article.source == str(twin) and isinstance(article.body, StoredBody)
+    }
+    deleted.unlink()
+    site.articles[3].unlink()
+    build(load_config(site.root), out, now=NOW, jobs=1)
+    left = {path.name for path in site.bodies}
+    assert left == {article.body.sha for article in stored_articles(site) if isinstance(article.body, StoredBody)}
+    assert shared <= left and len(left) == len(site.articles)
 
 
 @pytest.mark.parametrize("damage", ["altered", "missing", "all missing"])
