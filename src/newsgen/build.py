@@ -84,7 +84,7 @@ from .workers import both, default_jobs, parallel_map
 # pages of the index they touch) costs more than it saves. At 10,000 articles, a new article's 580 pages made
 # the whole build 1.55 s in one process against 1.76 s with two workers, and 0.3 s less CPU.
 MIN_PARALLEL_PAGES = 1000
-# From this many pages up to that, they are shared out in equal runs instead, one rendered here and each other
+# From this many pages up to that, they are shared out in runs instead, one rendered here and each other
 # in a process forked for it (``parallel_map``'s ``min_shared``): a fork costs about 4 ms, and 500 front pages took
 # 0.086 s against 0.122 s in one process.
 MIN_SHARED_PAGES = 100

@@ -96,8 +96,8 @@ def parallel_map(
     min_shared: int | None = None,
 ) -> list[Result]:
     """``[function(item) for item in items]``, in order, spread over ``jobs`` processes when there are at
-    least ``min_items``; from ``min_shared`` items (when given) up to ``min_items``, cut in equal runs instead,
-    one done here and each other one in a process forked for it (``_shared``)."""
+    least ``min_items``; from ``min_shared`` items (when given) up to ``min_items``, cut in runs instead, one
+    done here and each other one in a process forked for it (``_shared``)."""
     total = len(items)
     results: list[Result] = []
     if jobs > 1 and min_shared is not None and min_shared <= total < min_items and can_fork():
@@ -147,9 +147,9 @@ def _call(function: Callable[[], Result]) -> Result:
 
 
 def _shared(function: Callable[[Item], Result], items: Sequence[Item], jobs: int) -> list[Result]:
-    """``[function(item) for item in items]`` with the items cut in ``jobs`` equal runs: this process does the
-    first while a process forked for each of the others does it and sends its results back, pickled, through a
-    pipe. For work too small to pay for a pool's start-up (a fork takes about 4 ms; an incremental build's few
+    """``[function(item) for item in items]`` with the items cut in ``jobs`` runs: this process does the first
+    (the larger by ``PARENT_SHARE``) while a process forked for each of the others does it and sends its results
+    back, pickled, through a pipe. For work too small to pay for a pool's start-up (a fork takes about 4 ms; an incremental build's few
     hundred pages are done in 0.1-0.3 s)."""
     total = len(items)
     # This process's run is the larger by PARENT_SHARE: a forked process's items take it longer, as it copies
