@@ -484,13 +484,15 @@ def ready_spare(out: Path) -> None:
 def _mirror(source: Path, copy: Path) -> None:
     """Make ``copy`` hold what ``source`` holds, every file a hard link to the source's; a file already linked
     is left alone, so a tree that differs little from the source costs little more than reading both."""
-    pending = [(str(source), str(copy))]
+    pending = [(str(source), str(copy), False)]  # a folder, its copy, and whether the copy was just made (empty)
     while pending:
-        origin, mirror = pending.pop()
+        origin, mirror, empty = pending.pop()
         with os.scandir(origin) as listing:
             wanted = {entry.name: entry for entry in listing}
-        with os.scandir(mirror) as listing:
-            present = {entry.name: entry for entry in listing}
+        present: dict[str, os.DirEntry[str]] = {}
+        if not empty:
+            with os.scandir(mirror) as listing:
+                present = {entry.name: entry for entry in listing}
         for name, entry in list(present.items()):
             twin = wanted.get(name)
             if twin is None or twin.is_dir(follow_symlinks=False) != entry.is_dir(follow_symlinks=False):
@@ -501,9 +503,9 @@ def _mirror(source: Path, copy: Path) -> None:
             if entry.is_dir(follow_symlinks=False):
                 if name not in present:
                     os.mkdir(made)
-                pending.append((entry.path, made))
+                pending.append((entry.path, made, name not in present))
             elif name not in present or present[name].inode() != entry.inode():
-                with contextlib.suppress(FileNotFoundError):
+                if name in present:
                     os.unlink(made)
                 os.link(entry.path, made, follow_symlinks=False)
 
