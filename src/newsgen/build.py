@@ -688,18 +688,12 @@ def _build(
                 if old.get(copy.path) != outputs[copy.path]:
                     copy_file(staging, copy.path, copy.source)
                     written.append(copy.path)
+            recipes: list[Recipe] = []  # to make: those whose digest changed
             for recipe in prepared.recipes:
                 if all(old.get(path, ("", ""))[0] == recipe.digest for path in recipe.paths):
                     outputs.update((path, old[path]) for path in recipe.paths)
-                    continue
-                made = recipe.make()
-                assert tuple(file.path for file in made) == recipe.paths, "a recipe made other files than it named"
-                for file in made:
-                    sha = hashlib.sha256(file.data).hexdigest()
-                    outputs[file.path] = (recipe.digest, sha)
-                    if old.get(file.path, ("", ""))[1] != sha:
-                        write_file(staging, file.path, file.data)
-                        written.append(file.path)
+                else:
+                    recipes.append(recipe)
             todo: list[int] = []
             for number, (path, digest) in enumerate(zip(paths, digests, strict=True)):
                 before = old.get(path)
@@ -728,19 +722,45 @@ def _build(
                     return error
                 return sha, changed, cards.take_fresh()
 
-            results = parallel_map(
-                render_one,
-                range(len(todo)),
+            def make_one(number: int) -> list[tuple[str, str, bool]]:
+                """Make the files of ``recipes[number]`` and stage those whose bytes are not the ones already in
+                the output: each file's path, the digest of its bytes and whether it was staged."""
+                made = recipes[number].make()
+                assert tuple(file.path for file in made) == recipes[number].paths, "a recipe made other files"
+                files: list[tuple[str, str, bool]] = []
+                for file in made:
+                    sha = hashlib.sha256(file.data).hexdigest()
+                    changed = old.get(file.path, ("", ""))[1] != sha
+                    if changed:
+                        write_file(staging, file.path, file.data)
+                    files.append((file.path, sha, changed))
+                return files
+
+            def work(slot: int) -> list[tuple[str, str, bool]] | NewsgenError | tuple[str, bool, dict[bytes, str]]:
+                return make_one(slot) if slot < len(recipes) else render_one(slot - len(recipes))
+
+            # The recipes (the sitemap takes as long as a hundred pages) are made with the pages, by whichever
+            # process is free: first, so that none is left for last.
+            shared = parallel_map(
+                work,
+                range(len(recipes) + len(todo)),
                 jobs=workers,
                 progress=(lambda done, total: progress("render", done, total)) if progress else None,
                 min_items=MIN_PARALLEL_PAGES,
                 min_shared=MIN_SHARED_PAGES,
             )
+            for recipe, files in zip(recipes, shared, strict=False):
+                assert isinstance(files, list)
+                for path, sha, changed in files:
+                    outputs[path] = (recipe.digest, sha)
+                    if changed:
+                        written.append(path)
+            results = shared[len(recipes) :]
             errors = _unique([result for result in results if isinstance(result, NewsgenError)])
             if errors:
                 raise BuildFailed(errors)
             for number, result in zip(todo, results, strict=True):
-                assert not isinstance(result, NewsgenError)
+                assert isinstance(result, tuple)
                 outputs[paths[number]] = (digests[number], result[0])
                 cards.add(result[2])
                 if result[1]:

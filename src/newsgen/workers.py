@@ -19,6 +19,7 @@ import pickle
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, NoReturn, TypeVar
 
 Item = TypeVar("Item")
@@ -30,9 +31,10 @@ Progress = Callable[[int, int], None]
 # converting an article's Markdown; callers with cheaper items ask for more).
 MIN_PARALLEL_ITEMS = 200
 
-# How much more of ``_shared``'s work this process takes than each forked one (at 10,000 articles, with equal
-# runs, the forked half of a new article's pages took 0.02-0.025 s longer than this process's).
-PARENT_SHARE = 1.25
+# ``_shared`` hands its items out one by one through a pipe, each as its number in this many bytes (a pipe's
+# read of that many is never split); the pipe holds 64 KiB, so at most this many items.
+_NUMBER_BYTES = 4
+MAX_SHARED_ITEMS = 65536 // _NUMBER_BYTES
 
 # Set in each worker process by the pool's initializer (inherited by fork, never shared back):
 # the function to run and the items it runs over.
@@ -96,12 +98,12 @@ def parallel_map(
     min_shared: int | None = None,
 ) -> list[Result]:
     """``[function(item) for item in items]``, in order, spread over ``jobs`` processes when there are at
-    least ``min_items``; from ``min_shared`` items (when given) up to ``min_items``, cut in runs instead, one
-    done here and each other one in a process forked for it (``_shared``)."""
+    least ``min_items``; from ``min_shared`` items (when given) up to ``min_items``, shared instead between
+    this process and ``jobs - 1`` forked for it, each taking the next item when it is free (``_shared``)."""
     total = len(items)
     results: list[Result] = []
-    if jobs > 1 and min_shared is not None and min_shared <= total < min_items and can_fork():
-        results = _shared(function, items, jobs)
+    if jobs > 1 and min_shared is not None and min_shared <= total < min(min_items, MAX_SHARED_ITEMS) and can_fork():
+        results = _shared(function, items, jobs, claimed=True)
         if progress:
             progress(total, total)
         return results
@@ -138,7 +140,9 @@ def both(here: Callable[[], Result], elsewhere: Callable[[], Other], *, jobs: in
     ``here``, when ``jobs`` allows it and fork is there; else one after the other. What ``elsewhere`` returns
     comes back pickled: plain values. Forking copies nothing at first but each memory page either process
     writes to then, so this pays while this process is small (early in a build)."""
-    first, second = parallel_map(_call, [here, elsewhere], jobs=min(jobs, 2), min_shared=2, min_items=3)
+    if jobs < 2 or not can_fork():
+        return here(), elsewhere()
+    first, second = _shared(_call, [here, elsewhere], 2, claimed=False)
     return first, second  # type: ignore[return-value]
 
 
@@ -146,28 +150,40 @@ def _call(function: Callable[[], Result]) -> Result:
     return function()
 
 
-def _shared(function: Callable[[Item], Result], items: Sequence[Item], jobs: int) -> list[Result]:
-    """``[function(item) for item in items]`` with the items cut in ``jobs`` runs: this process does the first
-    (the larger by ``PARENT_SHARE``) while a process forked for each of the others does it and sends its results
-    back, pickled, through a pipe. For work too small to pay for a pool's start-up (a fork takes about 4 ms; an incremental build's few
-    hundred pages are done in 0.1-0.3 s)."""
+def _shared(function: Callable[[Item], Result], items: Sequence[Item], jobs: int, *, claimed: bool) -> list[Result]:
+    """``[function(item) for item in items]``, done by this process and ``jobs - 1`` processes forked for it,
+    which send their results back, pickled, through a pipe. ``claimed``: each process takes the next item as
+    it comes free, from a pipe that holds every item's number (so that a process slowed down, as a forked one
+    is when it copies each memory page it writes to, takes fewer); else the items are cut in ``jobs`` equal
+    runs, this process doing the first. For work too small to pay for a pool's start-up (a fork takes about
+    4 ms; an incremental build's few hundred pages are done in 0.1-0.3 s)."""
     total = len(items)
-    # This process's run is the larger by PARENT_SHARE: a forked process's items take it longer, as it copies
-    # each memory page it writes to (the objects its items touch) and starts with cold caches.
-    cuts = [0, *(round(total * (PARENT_SHARE + part) / (PARENT_SHARE + jobs - 1)) for part in range(jobs - 1)), total]
-    bounds = list(itertools.pairwise(cuts))
+    queue: int | None = None
+    runs: list[range | int]  # what each process works on: a run of the items, or the queue
+    if claimed:
+        assert total <= MAX_SHARED_ITEMS, "more items than the queue pipe holds"
+        queue, filling = os.pipe()
+        os.write(filling, b"".join(number.to_bytes(_NUMBER_BYTES, "little") for number in range(total)))
+        os.close(filling)  # the processes read to the end of the pipe: every item taken
+        runs = [queue] * jobs
+    else:
+        runs = [
+            range(start, stop) for start, stop in itertools.pairwise(total * part // jobs for part in range(jobs + 1))
+        ]
     parent = os.getpid()
     children: list[tuple[int, int]] = []  # each child's process id and the pipe end its results come from
+    slots: list[Any] = [None] * total
     try:
-        for start, stop in bounds[1:]:
+        for numbers in runs[1:]:
             read, write = os.pipe()
             pid = os.fork()
             if pid == 0:
                 os.close(read)
-                _run_child(function, items, range(start, stop), write, parent)
+                _run_child(partial(_work, function, items, numbers), write, parent)
             os.close(write)
             children.append((pid, read))
-        results = [function(items[index]) for index in range(*bounds[0])]
+        for number, result in _work(function, items, runs[0]):
+            slots[number] = result
         while children:
             pid, read = children[0]
             with open(read, "rb", closefd=False) as stream:
@@ -180,9 +196,12 @@ def _shared(function: Callable[[Item], Result], items: Sequence[Item], jobs: int
                 raise ChildProcessError(f"a build process ended before its work was done (status {status})")
             if not outcome[0]:
                 raise outcome[1]
-            results += outcome[1]
-        return results
+            for number, result in outcome[1]:
+                slots[number] = result
+        return slots
     finally:
+        if queue is not None:
+            os.close(queue)
         for pid, read in children:  # an error or an interruption here: the other processes are stopped
             with contextlib.suppress(OSError):
                 os.close(read)
@@ -191,17 +210,27 @@ def _shared(function: Callable[[Item], Result], items: Sequence[Item], jobs: int
                 os.waitpid(pid, 0)
 
 
-def _run_child(
-    function: Callable[[Item], Result], items: Sequence[Item], indices: range, write: int, parent: int
-) -> NoReturn:
-    """The forked process of ``_shared``: its results, or the exception its work raised, go to ``write``."""
+def _work(function: Callable[[Item], Result], items: Sequence[Item], numbers: range | int) -> list[tuple[int, Result]]:
+    """``function`` over the items ``numbers`` names, or (an ``int``: the queue pipe of ``_shared``) over those
+    it takes from the queue, one at a time; each result with its item's number."""
+    if isinstance(numbers, range):
+        return [(number, function(items[number])) for number in numbers]
+    done: list[tuple[int, Result]] = []
+    while taken := os.read(numbers, _NUMBER_BYTES):
+        number = int.from_bytes(taken, "little")
+        done.append((number, function(items[number])))
+    return done
+
+
+def _run_child(work: Callable[[], object], write: int, parent: int) -> NoReturn:
+    """A forked process of ``_shared``: what ``work`` returns, or the exception it raised, goes to ``write``."""
     code = 1
     try:
         if _PRCTL is not None:
             _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() == parent:
             try:
-                outcome: tuple[bool, object] = (True, [function(items[index]) for index in indices])
+                outcome: tuple[bool, object] = (True, work())
             except Exception as error:
                 outcome = (False, error)
             with open(write, "wb") as stream:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import gc
 import os
 import signal
+import time
 import weakref
 
 import pytest
 
-from newsgen.workers import PARENT_SHARE, both, parallel_map
+from newsgen.workers import both, parallel_map
 
 
 class Node:
@@ -47,13 +48,18 @@ def test_work_below_the_threshold_stays_in_this_process_and_above_it_goes_to_wor
     assert workers and here not in workers
 
 
-def test_between_min_shared_and_min_items_the_work_is_shared_in_equal_runs_with_forked_processes() -> None:
+def slow_pid(item: int) -> tuple[int, int]:
+    time.sleep(0.002)
+    return item, os.getpid()
+
+
+def test_between_min_shared_and_min_items_the_work_is_shared_with_forked_processes_item_by_item() -> None:
     here = os.getpid()
-    pids = parallel_map(lambda _: os.getpid(), range(101), jobs=2, min_items=1000, min_shared=100)
-    # The first run here, the second in one forked process, in order; this process's the larger by PARENT_SHARE.
-    first = round(101 * PARENT_SHARE / (PARENT_SHARE + 1))
-    assert 50 < first < 101 and pids[:first] == [here] * first
-    assert len(set(pids[first:])) == 1 and pids[first] != here
+    done = parallel_map(slow_pid, range(101), jobs=2, min_items=1000, min_shared=100)
+    assert [item for item, _ in done] == list(range(101))  # in order, each item once
+    pids = [pid for _, pid in done]
+    # Each process takes the next item when it is free: both take a fair part (each item takes 2 ms).
+    assert len(set(pids) - {here}) == 1 and 20 < pids.count(here) < 81
     assert parallel_map(lambda item: item * item, range(300), jobs=3, min_items=1000, min_shared=100) == [
         item * item for item in range(300)
     ]
@@ -75,15 +81,17 @@ def test_an_error_in_a_forked_run_is_raised_here() -> None:
     assert len(os.listdir("/proc/self/fd")) == descriptors  # every pipe closed, each time
 
 
-def die_late(item: int) -> int:
-    if item == 150:
-        os.kill(os.getpid(), signal.SIGKILL)
-    return item
-
-
 def test_a_forked_run_killed_is_an_error_not_a_short_result() -> None:
+    here = os.getpid()
+
+    def die_elsewhere(item: int) -> int:
+        time.sleep(0.001)  # so that the forked process takes items too
+        if os.getpid() != here:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return item
+
     with pytest.raises(ChildProcessError, match="ended before its work was done"):
-        parallel_map(die_late, range(200), jobs=2, min_items=1000, min_shared=100)
+        parallel_map(die_elsewhere, range(200), jobs=2, min_items=1000, min_shared=100)
 
 
 def test_both_runs_the_second_function_in_a_forked_process_at_the_same_time() -> None:
