@@ -168,9 +168,12 @@ class Prepared:
     copies: list[CopiedFile]
     warnings: tuple[str, ...]
     parsed: Parsed
-    # A digest of what every page's context takes from the site besides the articles: the site view, the
-    # authors and the people the bylines name (with the configuration, in the render key).
+    # A digest of what every page's context takes from the site besides the articles and the people their
+    # bylines name: the site view and the authors' profiles (with the configuration, in the render key).
     site: str
+    # Each name a byline has, and a digest of the person it names (the author and the author page's URL): a page
+    # shows the people of the bylines it shows, so one who first appears changes none of the others.
+    people: dict[str, str]
     # ``site`` and the pages planned, in order (their URLs include every article's; see ``unchanged_pages``).
     layout: str
 
@@ -308,11 +311,8 @@ def prepare(
     )
     planned = list(plan(index, config, view))
     fingerprints = parsed.fingerprints
-    site = _sha(
-        fingerprints.digest(view).hex(),
-        fingerprints.digest(content.authors).hex(),
-        fingerprints.digest(tuple((name, listing.author, listing.url) for name, listing in index.people.items())).hex(),
-    )
+    site = _sha(fingerprints.digest(view).hex(), fingerprints.digest(content.authors).hex())
+    people = {name: fingerprints.digest((listing.author, listing.url)).hex() for name, listing in index.people.items()}
     return Prepared(
         index,
         env,
@@ -323,6 +323,7 @@ def prepare(
         content.warnings,
         parsed,
         site,
+        people,
         _sha(site, *(job.url for job in planned)),
     )
 
@@ -537,8 +538,13 @@ def unchanged_pages(
       those its ranking chose (``SiteIndex.ranking``). (A URL has one owner among all the models, drafts and
       embargoed ones too, so an article that had no page in the last build has no output there to keep.)
 
-    Each is made from exactly what it was made from last time. Empty when that cannot be known."""
+    Each is made from exactly what it was made from last time. Empty when that cannot be known. (Every person
+    of the last build must be here, the same: a person first named now is on no page kept, as the pages kept show
+    only articles of the last build, with their bylines.)"""
     if (previous.render_key, previous.site) != (render_key, prepared.site):
+        return {}
+    people = prepared.people
+    if any(people.get(name) != digest for name, digest in previous.people.items()):
         return {}
     if uses[0] == previous.templates[0]:
         same = set(uses[1])
@@ -784,6 +790,7 @@ def _build(
         cards_key=cards_key,
         cards=prepared.cards.current(),
         site=prepared.site,
+        people=prepared.people,
         layout=prepared.layout,
         groups=groups,
         out=resolved,

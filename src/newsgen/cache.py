@@ -65,9 +65,11 @@ class BuildCache:
     # the article cards the templates' ``card()`` made (``theme.Cards``), and the key of what they were made by
     cards_key: str = ""
     cards: Mapping[bytes, str] = field(default_factory=dict)
-    # the digests of what the pages took from the site besides the articles (``Prepared.site``), of that and
-    # the pages planned (``Prepared.layout``), and of each group of pages' articles (``build.group_keys``)
+    # the digests of what the pages took from the site besides the articles (``Prepared.site``), of each person
+    # a byline names (``Prepared.people``), of the site and the pages planned (``Prepared.layout``), and of
+    # each group of pages' articles (``build.group_keys``)
     site: str = ""
+    people: Mapping[str, str] = field(default_factory=dict)
     layout: str = ""
     groups: Mapping[str, bytes] = field(default_factory=dict)
     # the output folder the pages below were written to, and the stamp left in its marker

@@ -468,6 +468,22 @@ def test_only_the_pages_showing_an_edited_article_or_of_a_changed_group_are_dige
     ]
     assert digested.count("article_context") == 1 + len(moved_related) < len(ranked)
     assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
+    # The same for a new article by someone no byline named before: a person who first appears is on no other page.
+    digested.clear()
+    ranked = load_cache(site.root).ranking.chosen
+    site.add(NOW - timedelta(seconds=30))
+    (added_path,) = (path for path in site.articles if path.name == f"story-{site.counter}.md")
+    _front_matter_set(added_path, "byline", "[First Time Contributor]")
+    newcomer = build(load_config(site.root), out, now=NOW, jobs=1)
+    moved_related = [
+        url
+        for url, (_, urls) in load_cache(site.root).ranking.chosen.items()
+        if ranked.get(url, (None, urls))[1] != urls
+    ]
+    assert digested.count("article_context") == 1 + len(moved_related) < len(ranked)
+    assert newcomer.rendered <= len(digested) < newcomer.pages
+    assert "First Time Contributor" in (out / "authors" / "first-time-contributor" / "index.html").read_text()
+    assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
 
 
 def test_a_template_naming_another_by_a_variable_is_rendered_again_when_any_template_changes(
