@@ -714,33 +714,29 @@ def _build(
 
             cards = prepared.cards
 
+            def stage(file: OutputFile, slot: int | None = None) -> tuple[str, bool]:
+                """The digest of the file's bytes, and whether they are not the ones already in the output (then
+                the file is staged, over the spent file ``slot`` if there is one)."""
+                sha = hashlib.sha256(file.data).hexdigest()
+                changed = old.get(file.path, ("", ""))[1] != sha
+                if changed:
+                    write_file(staging, file.path, file.data, slot)
+                return sha, changed
+
             def render_one(slot: int) -> NewsgenError | tuple[str, bool, dict[bytes, str]]:
-                """Render the page ``todo[slot]`` and stage it (over the spent file ``slot``) unless its bytes
-                are the ones already in the output; with the cards first made for it (a worker's go back to
-                this process, to be kept)."""
+                """Render and stage the page ``todo[slot]``; with the cards first made for it (a worker's go back
+                to this process, to be kept)."""
                 try:
-                    file = render(page_jobs[todo[slot]], env)
-                    sha = hashlib.sha256(file.data).hexdigest()
-                    changed = old.get(file.path, ("", ""))[1] != sha
-                    if changed:
-                        write_file(staging, file.path, file.data, slot)
+                    sha, changed = stage(render(page_jobs[todo[slot]], env), slot)
                 except NewsgenError as error:
                     return error
                 return sha, changed, cards.take_fresh()
 
             def make_one(number: int) -> list[tuple[str, str, bool]]:
-                """Make the files of ``recipes[number]`` and stage those whose bytes are not the ones already in
-                the output: each file's path, the digest of its bytes and whether it was staged."""
+                """Make and stage the files of ``recipes[number]``: each file's path, digest and whether staged."""
                 made = recipes[number].make()
                 assert tuple(file.path for file in made) == recipes[number].paths, "a recipe made other files"
-                files: list[tuple[str, str, bool]] = []
-                for file in made:
-                    sha = hashlib.sha256(file.data).hexdigest()
-                    changed = old.get(file.path, ("", ""))[1] != sha
-                    if changed:
-                        write_file(staging, file.path, file.data)
-                    files.append((file.path, sha, changed))
-                return files
+                return [(file.path, *stage(file)) for file in made]
 
             def work(slot: int) -> list[tuple[str, str, bool]] | NewsgenError | tuple[str, bool, dict[bytes, str]]:
                 return make_one(slot) if slot < len(recipes) else render_one(slot - len(recipes))
