@@ -84,9 +84,9 @@ from .workers import both, default_jobs, parallel_map
 # pages of the index they touch) costs more than it saves. At 10,000 articles, a new article's 580 pages made
 # the whole build 1.55 s in one process against 1.76 s with two workers, and 0.3 s less CPU.
 MIN_PARALLEL_PAGES = 1000
-# From this many pages up to that, they are shared out in runs instead, one rendered here and each other
-# in a process forked for it (``parallel_map``'s ``min_shared``): a fork costs about 4 ms, and 500 front pages took
-# 0.086 s against 0.122 s in one process.
+# From this many pages up to that, they are shared instead between this process and one forked for each other
+# core, each taking the next page when it is free (``parallel_map``'s ``min_shared``): a fork costs about 4 ms,
+# and 500 front pages took 0.086 s against 0.122 s in one process.
 MIN_SHARED_PAGES = 100
 # The article cards of this many of the newest articles are kept between builds (``theme.Cards``): about
 # 1.5 KB an article (two heading levels), so that a new article's lists are put together from kept cards at
