@@ -2,14 +2,15 @@
 
     python benchmarks/serve_reload.py                      # demo site and a 1,000-article site, 10 saves each
     python benchmarks/serve_reload.py --articles 5000 --rounds 5
+    python benchmarks/serve_reload.py --articles 10000 --change new   # each save adds a new article
 
 Each site is copied to a temporary folder and served by a real ``python -m newsgen serve`` on a free port;
 a client connects to the reload socket as livereload.js does, waits ``--idle`` seconds after the first build
-(as a writer opens an editor), then an article is saved (a paragraph appended) and the clock runs until the
-reload message arrives: the watcher's latency, the 200 ms in which
-a burst of saves is gathered, the rebuild (swapped in whole and served where it is; copied into a snapshot
-first where the system cannot swap folders), and the signal. The generated site
-comes from benchmarks/corpus.py.
+(as a writer opens an editor), then an article is saved (a paragraph appended; with ``--change new``, a new
+article newer than all the others is saved beside it) and the clock runs until the reload message arrives:
+the watcher's latency, the time in which serve gathers a burst of saves, the rebuild (swapped in whole and
+served where it is; copied into a snapshot first where the system cannot swap folders), and the signal.
+The generated site comes from benchmarks/corpus.py.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from websockets.sync.client import connect
@@ -51,7 +53,16 @@ def generated_site(folder: Path, count: int) -> Path:
     return corpus / "newsgen"
 
 
-def measure(site: Path, rounds: int, idle: float) -> dict[str, float]:
+def new_article(beside: Path, number: int) -> None:
+    """Save a new article in the folder of ``beside``, dated a moment ago: newer than every other, not embargoed."""
+    published = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=1)
+    (beside.parent / f"fresh-{published:%Y%m%d%H%M%S}-{number}.md").write_text(
+        f"---\ntitle: Fresh story {number}\ndate: {published.isoformat()}\n"
+        "byline: [Staff Reporter]\nsection: city\ntags: [city news]\n---\nA new story.\n"
+    )
+
+
+def measure(site: Path, rounds: int, idle: float, change: str) -> dict[str, float]:
     process = subprocess.Popen(
         [sys.executable, "-m", "newsgen", "serve", str(site), "--port", "0"],
         stdout=subprocess.PIPE,
@@ -87,7 +98,10 @@ def measure(site: Path, rounds: int, idle: float) -> dict[str, float]:
             time.sleep(idle)
             for number in range(rounds):
                 seen = len(lines)
-                article.write_text(original + f"\nA paragraph added in save {number}.\n")
+                if change == "new":
+                    new_article(article, number)
+                else:
+                    article.write_text(original + f"\nA paragraph added in save {number}.\n")
                 saved = time.perf_counter()
                 message = json.loads(socket.recv(timeout=600))
                 latencies.append(time.perf_counter() - saved)
@@ -114,15 +128,17 @@ def main() -> None:
     parser.add_argument(
         "--idle", type=float, default=5, help="seconds between the first build and the first save (default 5)"
     )
+    parser.add_argument("--change", choices=("edit", "new"), default="edit", help="what each save does (default edit)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="newsgen-serve-bench-") as folder:
         sites = {
             "demo site": demo_site(Path(folder)),
             f"{args.articles:,} articles": generated_site(Path(folder), args.articles),
         }
-        results = {name: measure(site, args.rounds, args.idle) for name, site in sites.items()}
+        results = {name: measure(site, args.rounds, args.idle, args.change) for name, site in sites.items()}
     names = list(results)
-    print(f"| seconds ({args.rounds} saves, {os.cpu_count()} CPUs) | " + " | ".join(names) + " |")
+    saves = "saves" if args.change == "edit" else "new articles"
+    print(f"| seconds ({args.rounds} {saves}, {os.cpu_count()} CPUs) | " + " | ".join(names) + " |")
     print("|---|" + "---:|" * len(names))
     for measure_name in results[names[0]]:
         print(f"| {measure_name} | " + " | ".join(f"{results[name][measure_name]:.2f}" for name in names) + " |")
