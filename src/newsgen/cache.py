@@ -176,9 +176,21 @@ _MODELS: tuple[type, ...] = (Article, Page, SubSection, Correction, LeadImage, L
 _FIELDS: dict[type, tuple[str, ...]] = {kind: tuple(item.name for item in dataclasses.fields(kind)) for kind in _MODELS}
 
 
+# The fields whose values many articles repeat: their strings are written interned, so that pickle, which
+# writes an object it has written before as a reference to it, stores each once a file; a loaded shard then
+# holds one string for each section, tag and name, not one an article (a quarter of a KB an article).
+_REPEATED = frozenset({"section", "tags", "byline"})
+
+
+def _interned(value: Any) -> Any:
+    return sys.intern(value) if isinstance(value, str) else tuple(map(sys.intern, value))
+
+
 def _reduce_model(model: object) -> tuple[type, tuple[object, ...]]:
     kind = type(model)
-    return kind, tuple(getattr(model, name) for name in _FIELDS[kind])
+    return kind, tuple(
+        _interned(getattr(model, name)) if name in _REPEATED else getattr(model, name) for name in _FIELDS[kind]
+    )
 
 
 _DISPATCH: dict[type, Callable[[Any], Any]] = {**copyreg.dispatch_table, **{kind: _reduce_model for kind in _MODELS}}

@@ -26,7 +26,15 @@ from jinja2.bccache import bc_magic
 
 import newsgen.build
 from newsgen.build import MIN_PARALLEL_PAGES, MIN_SHARED_PAGES, BuildOptions, build, check, read
-from newsgen.cache import BODIES_FOLDER, CACHE_FILE, CACHE_FOLDER, CODE_VERSION, StoredBody, load_cache
+from newsgen.cache import (
+    BODIES_FOLDER,
+    CACHE_FILE,
+    CACHE_FOLDER,
+    CODE_VERSION,
+    StoredBody,
+    _model_shard,
+    load_cache,
+)
 from newsgen.config import load_config
 from newsgen.content import RACY_NANOSECONDS, read_source, stat_source
 from newsgen.fingerprint import Fingerprints
@@ -281,6 +289,23 @@ def test_an_edit_rewrites_the_one_file_of_the_cache_that_holds_its_model(tmp_pat
     last = models()
     [dropped] = [name for name in last if last[name][0] != after[name][0]]
     assert str(path).encode() in after[dropped][1] and str(path).encode() not in last[dropped][1]
+
+
+def test_a_loaded_file_of_models_holds_each_section_tag_and_name_once(tmp_path: Path) -> None:
+    site = Site(tmp_path / "site", random.Random(8))
+    for _ in range(40):
+        site.add()
+    build(load_config(site.root), site.root / "public", now=NOW, jobs=1)
+    by_file: dict[int, list[Article]] = {}
+    for name, (_, model) in load_cache(site.root).parsed.items():
+        if isinstance(model, Article):
+            by_file.setdefault(_model_shard(name), []).append(model)
+    repeated = 0
+    for articles in by_file.values():
+        texts = [text for article in articles for text in (article.section, *article.tags, *article.byline)]
+        assert len({id(text) for text in texts}) == len(set(texts))  # one string object for each value
+        repeated += len(texts) - len(set(texts))
+    assert repeated > 20
 
 
 def test_a_damaged_or_foreign_cache_is_ignored(tmp_path: Path) -> None:
