@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -45,6 +46,27 @@ STARTER_TREE = [
     "static",
     "templates",
 ]
+
+
+def site_copy(name: str, folder: Path) -> Path:
+    """A copy of the fixture site ``name`` at ``folder``: a build keeps its cache in the site's folder, and the
+    fixtures are left as they are (each build of a copy starts cold)."""
+    return Path(shutil.copytree(FIXTURES / "sites" / name, folder, ignore=shutil.ignore_patterns(".newsgen-cache")))
+
+
+DEMO_PARTS = ("newsgen.yaml", "content", "templates", "static")
+
+
+def copy_demo(target: Path) -> Path:
+    """The repository's demo site (config, content, templates, static) copied into ``target``."""
+    target.mkdir(parents=True)
+    for part in DEMO_PARTS:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, target / part)
+        else:
+            shutil.copyfile(source, target / part)
+    return target
 
 
 def write_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:

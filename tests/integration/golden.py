@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import FIXTURES, SOURCE_DATE_EPOCH
+from tests.conftest import FIXTURES, SOURCE_DATE_EPOCH, site_copy
 
 SITE = FIXTURES / "sites" / "basic"
 GOLDEN = FIXTURES / "golden" / "basic"
@@ -27,9 +27,11 @@ def normalise(text: str) -> str:
 
 
 def build_basic(out: Path) -> None:
-    """Build the basic fixture into ``out`` with ``python -m newsgen`` at the fixed SOURCE_DATE_EPOCH."""
+    """Build a copy of the basic fixture (beside ``out``) into ``out`` with ``python -m newsgen`` at the fixed
+    SOURCE_DATE_EPOCH."""
+    site = site_copy("basic", out.with_name(f"{out.name}-site"))
     result = subprocess.run(
-        [sys.executable, "-m", "newsgen", "build", str(SITE), "--out", str(out)],
+        [sys.executable, "-m", "newsgen", "build", str(site), "--out", str(out)],
         env={**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH},
         capture_output=True,
         text=True,

@@ -10,7 +10,7 @@ import pytest
 
 from newsgen.build import BuildOptions, BuildReport, build
 from newsgen.config import load_config
-from tests.conftest import FIXTURES, NOW, write_tree
+from tests.conftest import FIXTURES, NOW, site_copy, write_tree
 from tests.integration.htmltree import Element, broken_links, page
 
 BASIC = FIXTURES / "sites" / "basic"
@@ -23,8 +23,9 @@ ASSET = re.compile(r"^/assets/newsgen\.[0-9a-f]{10}\.css$")
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildReport]:
-    out = tmp_path_factory.mktemp("basic") / "public"
-    return out, build(load_config(BASIC), out, now=NOW)
+    folder = tmp_path_factory.mktemp("basic")
+    out = folder / "public"
+    return out, build(load_config(site_copy("basic", folder / "site")), out, now=NOW)
 
 
 @pytest.fixture(scope="module")
@@ -320,7 +321,9 @@ def test_not_found_page(out: Path) -> None:
 
 def test_drafts_and_future_are_built_when_asked(tmp_path: Path) -> None:
     out = tmp_path / "public"
-    report = build(load_config(BASIC), out, now=NOW, options=BuildOptions(drafts=True, future=True))
+    report = build(
+        load_config(site_copy("basic", tmp_path / "site")), out, now=NOW, options=BuildOptions(drafts=True, future=True)
+    )
     assert (report.drafts_left_out, report.embargoed) == (0, ())
     draft = page(out, "world/2026/11/15/draft-column/index.html").find("article", class_="article")
     assert "Draft" in draft.find("p", class_="banner-draft").text
@@ -330,7 +333,7 @@ def test_drafts_and_future_are_built_when_asked(tmp_path: Path) -> None:
 
 def test_the_embargo_lifts_when_its_time_comes(tmp_path: Path) -> None:
     out = tmp_path / "public"
-    report = build(load_config(BASIC), out, now=datetime(2027, 1, 10, 1, 0, tzinfo=UTC))
+    report = build(load_config(site_copy("basic", tmp_path / "site")), out, now=datetime(2027, 1, 10, 1, 0, tzinfo=UTC))
     assert report.embargoed == ()
     assert (out / "city/2027/01/10/embargoed-report/index.html").is_file()
 

@@ -10,7 +10,7 @@ import pytest
 
 from newsgen.build import BuildOptions, BuildReport, build, check
 from newsgen.config import load_config
-from tests.conftest import REPO, Run
+from tests.conftest import REPO, Run, copy_demo
 from tests.integration.htmltree import Element, broken_links, page
 
 # After every dated demo article, before the embargoed one.
@@ -19,8 +19,9 @@ NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildReport]:
-    out = tmp_path_factory.mktemp("demo") / "public"
-    return out, build(load_config(REPO), out, now=NOW)
+    folder = tmp_path_factory.mktemp("demo")
+    out = folder / "public"
+    return out, build(load_config(copy_demo(folder / "site")), out, now=NOW)
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +82,7 @@ def test_the_demo_pages_override_and_logo(out: Path) -> None:
 
 
 def test_the_demo_builds_with_drafts_and_future(tmp_path: Path, run_process: Callable[..., Run]) -> None:
-    result = run_process("build", REPO, "--out", tmp_path / "out", "--drafts", "--future")
+    result = run_process("build", copy_demo(tmp_path / "site"), "--out", tmp_path / "out", "--drafts", "--future")
     assert result.code == 0, result.err
     assert broken_links(tmp_path / "out") == []
     assert len(article_pages(tmp_path / "out")) >= 14

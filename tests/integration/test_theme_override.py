@@ -6,16 +6,15 @@ from pathlib import Path
 
 from newsgen.build import build
 from newsgen.config import load_config
-from tests.conftest import FIXTURES, NOW
+from tests.conftest import NOW, site_copy
 from tests.integration.htmltree import broken_links, page
 
-SITE = FIXTURES / "sites" / "theme_override"
 ARTICLE = "news/2026/11/10/hello/index.html"
 
 
 def test_an_override_extends_the_built_in_article_page(tmp_path: Path) -> None:
     out = tmp_path / "public"
-    build(load_config(SITE), out, now=NOW)
+    build(load_config(site_copy("theme_override", tmp_path / "site")), out, now=NOW)
     document = page(out, ARTICLE)
     article = document.find("article", class_="article")
     assert article.find("h1", class_="headline").text == "Hello from an overridden theme"
@@ -32,7 +31,7 @@ def test_an_override_extends_the_built_in_article_page(tmp_path: Path) -> None:
 
 def test_an_overridden_partial_is_used_by_built_in_templates(tmp_path: Path) -> None:
     out = tmp_path / "public"
-    build(load_config(SITE), out, now=NOW)
+    build(load_config(site_copy("theme_override", tmp_path / "site")), out, now=NOW)
     for relative in (ARTICLE, "index.html", "news/index.html"):
         bylines = page(out, relative).find_all("span", class_="override-byline")
         assert [span.text for span in bylines][:1] == ["Ada Reporter"], relative

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from mypy_boto3_s3 import S3Client
 
-from .support import EPOCH, add_deploy_block, copy_demo, free_port, s3_client
+from tests.conftest import copy_demo
+
+from .support import EPOCH, add_deploy_block, free_port, s3_client
 
 _bucket_numbers = itertools.count()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import shutil
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -17,7 +16,6 @@ import boto3
 from mypy_boto3_s3 import S3Client
 
 REPO = Path(__file__).resolve().parents[2]
-DEMO_PARTS = ("newsgen.yaml", "content", "templates", "static")
 # 2027-01-15: the demo's 2026 articles are out, its 2030 one is still embargoed.
 EPOCH = "1800000000"
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
@@ -38,18 +36,6 @@ def s3_client(endpoint: str) -> S3Client:
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
-
-
-def copy_demo(target: Path) -> Path:
-    """The repository's demo site (config, content, templates, static) copied into ``target``."""
-    target.mkdir(parents=True)
-    for part in DEMO_PARTS:
-        source = REPO / part
-        if source.is_dir():
-            shutil.copytree(source, target / part)
-        else:
-            shutil.copyfile(source, target / part)
-    return target
 
 
 def add_deploy_block(site: Path, block: str) -> None:

@@ -15,8 +15,9 @@ from mypy_boto3_s3 import S3Client
 
 from newsgen import deploy, output
 from newsgen.cli import main
+from tests.conftest import copy_demo
 
-from .support import add_deploy_block, bucket_contents, bucket_objects, copy_demo, failing_proxy, free_port, tree
+from .support import add_deploy_block, bucket_contents, bucket_objects, failing_proxy, free_port, tree
 
 ARTICLE = "content/articles/2026/11/route-7-bus-line-opens.md"
 ARTICLE_PAGE = "city/2026/11/24/route-7-bus-line-opens/index.html"

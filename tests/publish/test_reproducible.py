@@ -9,7 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .support import EPOCH, REPO, copy_demo, tree
+from tests.conftest import copy_demo
+
+from .support import EPOCH, tree
 
 
 def build(site: Path, out: Path, *, cwd: Path, epoch: str, **env: str) -> dict[str, bytes]:
@@ -41,7 +43,8 @@ def differences(first: dict[str, bytes], second: dict[str, bytes]) -> list[str]:
 
 
 def test_two_builds_of_the_same_content_are_byte_identical(tmp_path: Path) -> None:
-    first = build(REPO, tmp_path / "first", cwd=REPO, epoch=EPOCH, PYTHONHASHSEED="1", TZ="UTC", LC_ALL="C", LANG="C")
+    here = copy_demo(tmp_path / "here")
+    first = build(here, tmp_path / "first", cwd=here, epoch=EPOCH, PYTHONHASHSEED="1", TZ="UTC", LC_ALL="C", LANG="C")
     elsewhere = copy_demo(tmp_path / "elsewhere" / "the site")
     second = build(
         elsewhere,

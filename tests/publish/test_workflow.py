@@ -20,8 +20,9 @@ import yaml
 
 from newsgen.cli import main
 from newsgen.scaffold import STARTER
+from tests.conftest import copy_demo
 
-from .support import REPO, copy_demo, serving
+from .support import REPO, serving
 
 TEMPLATE = STARTER / "github" / "workflows" / "publish.yml"
 DEMO_WORKFLOW = REPO / ".github" / "workflows" / "publish.yml"
