@@ -52,7 +52,7 @@ from .fingerprint import Fingerprints
 from .index import SiteIndex, index_site
 from .links import broken_links
 from .markup import MarkdownRenderer
-from .models import Article, CopiedFile, OutputFile, Page
+from .models import Article, Body, CopiedFile, OutputFile, Page
 from .output import (
     abandon,
     begin,
@@ -230,7 +230,7 @@ def parse(
         if hit:
             return hit[0], hit[1], False
         outcome = parse_outcome(source, config, renderer)
-        if store is not None and isinstance(outcome, Article) and isinstance(outcome.body, str):
+        if store is not None and isinstance(outcome, Article) and isinstance(outcome.body, Body):
             outcome = replace(outcome, body=store.put(outcome.body))
         return source.digest, outcome, True
 

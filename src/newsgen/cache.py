@@ -5,8 +5,8 @@ SHA-256 of its bytes) and a digest of the inputs and the bytes of every file wri
 whose inputs did not change is neither rendered nor written again), and the article cards the
 templates' ``card()`` made (``theme.Cards``). Each file starts with a header naming newsgen's and Python's versions and
 a checksum of the rest; a cache that is damaged, foreign or unreadable is ignored
-and the build runs cold. Articles' HTML bodies are kept apart, one file each in ``bodies/``
-(``BodyStore``), and checked against their name when read: one found damaged then raises
+and the build runs cold. Articles' bodies (their HTML and sub-sections) are kept apart, one file each in
+``bodies/`` (``BodyStore``), and checked against their name when read: one found damaged then raises
 ``DamagedCache``, and the build starts again without the cache.
 """
 
@@ -17,6 +17,7 @@ import copyreg
 import dataclasses
 import hashlib
 import io
+import json
 import os
 import pickle
 import shutil
@@ -33,7 +34,7 @@ from jinja2.bccache import Bucket
 from . import __version__
 from .content import Signature
 from .index import Ranking
-from .models import Article, Correction, LeadImage, Link, Page, SubSection
+from .models import Article, Body, Correction, LeadImage, Link, Page, SubSection
 
 CACHE_FOLDER = ".newsgen-cache"
 # The keys and the pages; the parsed models are in parsed-NN.cache, the article cards in cards-NN.cache.
@@ -88,14 +89,20 @@ def _body_file(folder: str, sha: str) -> str:
     return os.path.join(folder, sha[:2], sha)
 
 
+def _encoded(body: Body) -> bytes:
+    """A body as stored: its sub-sections as a line of JSON (``[[id, title], ...]``), then its HTML."""
+    subsections = json.dumps([[part.id, part.title] for part in body.subsections], ensure_ascii=False)
+    return f"{subsections}\n{body.html}".encode()
+
+
 @dataclass(frozen=True, slots=True)
 class StoredBody:
-    """An article's HTML body in the body store: ``folder/sha[:2]/sha``, checked against its name when read."""
+    """An article's body in the body store: ``folder/sha[:2]/sha``, checked against its name when read."""
 
     folder: str
     sha: str
 
-    def read(self) -> str:
+    def read(self) -> Body:
         path = _body_file(self.folder, self.sha)
         try:
             with open(path, "rb") as stream:
@@ -104,19 +111,21 @@ class StoredBody:
             raise DamagedCache(f"{path}: {error.strerror}") from None
         if hashlib.sha256(data).hexdigest() != self.sha:
             raise DamagedCache(f"{path}: damaged")
-        return data.decode()
+        subsections, _, html = data.decode().partition("\n")
+        return Body(html, tuple(SubSection(anchor, title) for anchor, title in json.loads(subsections)))
 
 
 @dataclass(frozen=True, slots=True)
 class BodyStore:
-    """Where a build keeps the HTML bodies of the articles it parses (``SITE/.newsgen-cache/bodies/``), so that
-    the build holds only their names and a page or feed reads the bodies it shows. A body is stored once per
-    distinct content; a folder that cannot be written leaves the body in memory."""
+    """Where a build keeps the bodies of the articles it parses, with their sub-sections
+    (``SITE/.newsgen-cache/bodies/``), so that the build holds only their names and a page or feed reads the
+    bodies it shows. A body is stored once per distinct content; a folder that cannot be written leaves the
+    body in memory."""
 
     folder: str
 
-    def put(self, html: str) -> str | StoredBody:
-        data = html.encode()
+    def put(self, body: Body) -> Body | StoredBody:
+        data = _encoded(body)
         sha = hashlib.sha256(data).hexdigest()
         path = _body_file(self.folder, sha)
         # Written in place, not beside and renamed (half the cost): a file left short by a killed build, like
@@ -130,14 +139,14 @@ class BodyStore:
         except FileExistsError:
             return StoredBody(self.folder, sha)
         except OSError:
-            return html
+            return body
         try:
             with open(descriptor, "wb") as stream:
                 stream.write(data)
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(path)
-            return html
+            return body
         return StoredBody(self.folder, sha)
 
     def keep(self, names: set[str], dropped: set[str] | None) -> None:
@@ -172,7 +181,7 @@ def _stored_bodies(parsed: Mapping[str, tuple[str, Article | Page]]) -> set[str]
 SHARDS = 32
 # Models are stored as their class and field values: loading calls the constructor, which is
 # much faster than restoring a slotted dataclass field by field.
-_MODELS: tuple[type, ...] = (Article, Page, SubSection, Correction, LeadImage, Link, StoredBody)
+_MODELS: tuple[type, ...] = (Article, Body, Page, SubSection, Correction, LeadImage, Link, StoredBody)
 _FIELDS: dict[type, tuple[str, ...]] = {kind: tuple(item.name for item in dataclasses.fields(kind)) for kind in _MODELS}
 
 

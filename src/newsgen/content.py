@@ -21,8 +21,8 @@ from frontmatter.default_handlers import YAMLHandler
 
 from .config import SiteConfig
 from .errors import BuildFailed, ContentError, NewsgenError, SourceLocation
-from .markup import MarkdownRenderer, MarkupProblem, Rendered, plain_summary
-from .models import Article, Author, CopiedFile, Correction, LeadImage, Link, Page, SiteContent
+from .markup import MarkdownRenderer, MarkupProblem, plain_summary
+from .models import Article, Author, Body, CopiedFile, Correction, LeadImage, Link, Page, SiteContent
 from .urls import article_url, page_url, slug_length_problem, slug_problem, slugify, split_url
 from .yamlsource import FieldReader, YamlMap, clean_text, closest, load_yaml, shown
 
@@ -123,7 +123,7 @@ def split_source(path: Path, text: str) -> Source:
     return Source(data, body, body_line)
 
 
-def render_body(path: Path, source: Source, renderer: MarkdownRenderer) -> Rendered:
+def render_body(path: Path, source: Source, renderer: MarkdownRenderer) -> Body:
     """The body as HTML, or a ContentError at the body's line that could not be rendered."""
     try:
         return renderer.render(source.body)
@@ -305,10 +305,9 @@ def parse_article(path: Path, text: str, config: SiteConfig, renderer: MarkdownR
         section=section,
         slug=slug,
         url=article_url(section, published.astimezone(config.timezone), slug, config.permalink),
-        body=rendered.html,
+        body=rendered,
         summary=summary or plain_summary(rendered.html),
         tags=tags,
-        subsections=rendered.subsections,
         updated=updated,
         corrections=corrections,
         location=location,

@@ -9,7 +9,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 from xml.etree.ElementTree import Element
 
@@ -32,7 +31,7 @@ from markdown.extensions.toc import TocExtension
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import InlineProcessor
 
-from .models import SubSection
+from .models import Body, SubSection
 from .urls import slugify, split_url
 
 _ALLOWED_TAGS = nh3.ALLOWED_TAGS | {
@@ -174,12 +173,6 @@ def _time_limit(seconds: float) -> Iterator[None]:
         if previous_delay > 0:
             remaining = max(previous_delay - (time.monotonic() - started), 0.001)
             signal.setitimer(signal.ITIMER_REAL, remaining, previous_interval)
-
-
-@dataclass(frozen=True, slots=True)
-class Rendered:
-    html: str
-    subsections: tuple[SubSection, ...]
 
 
 def _heading_id(text: str, separator: str) -> str:
@@ -396,7 +389,7 @@ class MarkdownRenderer:
         self._trusted_html = trusted_html
         self._time_limit = time_limit
 
-    def render(self, text: str) -> Rendered:
+    def render(self, text: str) -> Body:
         """The body as sanitised HTML; ``MarkupProblem`` when it is too deep, too slow or breaks the converter."""
         if problem := structure_problem(text):
             raise problem
@@ -421,7 +414,7 @@ class MarkdownRenderer:
             for token in tokens
             if token["level"] == 2
         )
-        return Rendered(body if self._trusted_html else self.sanitise(body), subsections)
+        return Body(body if self._trusted_html else self.sanitise(body), subsections)
 
     def sanitise(self, body: str) -> str:
         return nh3.clean(

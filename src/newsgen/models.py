@@ -42,10 +42,18 @@ class Link:
     url: str
 
 
-class Stored(Protocol):
-    """Text kept out of memory (an article body in the build cache), read each time it is used."""
+@dataclass(frozen=True, slots=True)
+class Body:
+    """An article's HTML body and the sub-sections its ``## `` headings open (its table of contents)."""
 
-    def read(self) -> str: ...
+    html: str
+    subsections: tuple[SubSection, ...] = ()
+
+
+class Stored(Protocol):
+    """A body kept out of memory (in the build cache), read each time it is used."""
+
+    def read(self) -> Body: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +75,9 @@ class Article:
     section: str
     slug: str
     url: str
-    body: str | Stored  # the HTML body, or where it is stored: read it as ``body_html``
+    body: Body | Stored  # the body, or where it is stored: read it as ``contents()``, ``body_html``, ``subsections``
     summary: str
     tags: tuple[str, ...] = ()
-    subsections: tuple[SubSection, ...] = ()
     updated: datetime | None = None
     corrections: tuple[Correction, ...] = ()
     location: str = ""
@@ -86,10 +93,18 @@ class Article:
     def modified(self) -> datetime:
         return self.updated or self.published
 
+    def contents(self) -> Body:
+        """The body (a build keeps it on disk, with its sub-sections, so that memory does not grow with the
+        whole archive: each call reads it)."""
+        return self.body if isinstance(self.body, Body) else self.body.read()
+
     @property
     def body_html(self) -> str:
-        """The HTML body (a build keeps it on disk, so that memory does not grow with the whole archive)."""
-        return self.body if isinstance(self.body, str) else self.body.read()
+        return self.contents().html
+
+    @property
+    def subsections(self) -> tuple[SubSection, ...]:
+        return self.contents().subsections
 
 
 @dataclass(frozen=True, slots=True)

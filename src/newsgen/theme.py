@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 from .errors import SourceLocation, TemplateError
 from .fingerprint import Fingerprints
 from .markup import map_urls
-from .models import Article, CopiedFile
+from .models import Article, CopiedFile, SubSection
 from .urls import absolute, link, tag_url
 from .xmldoc import xml_text
 
@@ -48,10 +48,12 @@ def short_date(value: date) -> str:
 
 @dataclass(frozen=True, slots=True)
 class BodyParts:
-    """An article body cut after its third paragraph, where the in-article ad slot goes."""
+    """An article body cut after its third paragraph, where the in-article ad slot goes, and its sub-sections
+    (read with it: a stored body is read once for both)."""
 
     before: Markup
     after: Markup
+    subsections: tuple[SubSection, ...] = ()
 
 
 def site_links(body_html: str, base_path: str) -> str:
@@ -66,17 +68,18 @@ def site_links(body_html: str, base_path: str) -> str:
 
 
 def body_parts(article: Article, after_paragraph: int = 3, *, base_path: str = "/") -> BodyParts:
-    body = site_links(article.body_html, base_path)
+    contents = article.contents()
+    body = site_links(contents.html, base_path)
     if article.location:
         dateline = f'<span class="dateline">{escape(article.location)} —</span> '
         body = body.replace("<p>", "<p>" + dateline, 1) if "<p>" in body else f"<p>{dateline}</p>" + body
     ends = _TopLevelParagraphs.ends_in(body, after_paragraph)
     if len(ends) < after_paragraph or not body[ends[after_paragraph - 1] :].strip():
-        return BodyParts(Markup(body), Markup(""))
+        return BodyParts(Markup(body), Markup(""), contents.subsections)
     cut = ends[after_paragraph - 1]
     if body.startswith("\n", cut):
         cut += 1
-    return BodyParts(Markup(body[:cut]), Markup(body[cut:]))
+    return BodyParts(Markup(body[:cut]), Markup(body[cut:]), contents.subsections)
 
 
 class _TopLevelParagraphs(HTMLParser):

@@ -38,7 +38,7 @@ from newsgen.cache import (
 from newsgen.config import load_config
 from newsgen.content import RACY_NANOSECONDS, read_source, stat_source
 from newsgen.fingerprint import Fingerprints
-from newsgen.models import Article
+from newsgen.models import Article, Body
 from newsgen.output import MARKER
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -369,6 +369,29 @@ def test_article_bodies_are_kept_in_the_store_and_only_the_current_ones(tmp_path
     assert shared <= left and len(left) == len(site.articles)
 
 
+def test_an_articles_sub_sections_are_kept_with_its_body(tmp_path: Path) -> None:
+    site = Site(tmp_path / "site", random.Random(15))
+    headed = site.articles[0]
+    headed.write_text(headed.read_text() + "\n## First part\n\nText.\n\n## Second part\n\nMore text.\n")
+    out = site.root / "public"
+    build(load_config(site.root), out, now=NOW, jobs=1)
+    [model] = [article for article in stored_articles(site) if article.source == str(headed)]
+    assert [(part.id, part.title) for part in model.subsections] == [
+        ("more", "More"),  # every article of these sites has a "## More"
+        ("first-part", "First part"),
+        ("second-part", "Second part"),
+    ]
+    assert isinstance(model.body, StoredBody)  # the model holds only the body's name
+    [stored] = [path for path in site.bodies if path.name == model.body.sha]
+    listed = b'[["more", "More"], ["first-part", "First part"], ["second-part", "Second part"]]\n'
+    assert stored.read_bytes().startswith(listed)
+    other = next(path for path in site.articles if path != headed)
+    other.write_text(other.read_text() + "\nAn added line.\n")
+    build(load_config(site.root), out, now=NOW, jobs=1)  # the headed article's page is kept or made from the store
+    assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
+    assert b'<nav class="toc"' in next(data for path, data in output_tree(out).items() if b"Second part</a>" in data)
+
+
 @pytest.mark.parametrize("damage", ["altered", "missing", "all missing"])
 def test_a_damaged_body_store_makes_a_cold_build_and_a_right_check(tmp_path: Path, damage: str) -> None:
     site = Site(tmp_path / "site", random.Random(15))
@@ -396,7 +419,7 @@ def test_a_body_store_that_cannot_be_written_keeps_the_bodies_in_memory(tmp_path
     (site.root / CACHE_FOLDER / BODIES_FOLDER).write_text("a file where the store's folder would be")
     out = site.root / "public"
     build(load_config(site.root), out, now=NOW, jobs=1)
-    assert all(isinstance(article.body, str) for article in stored_articles(site))
+    assert all(isinstance(article.body, Body) for article in stored_articles(site))
     site.edit("body", NOW)
     build(load_config(site.root), out, now=NOW, jobs=1)
     assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)

@@ -10,7 +10,7 @@ import pytest
 
 from newsgen.errors import BuildFailed
 from newsgen.index import SiteIndex, index_site, newest_first
-from newsgen.models import Article, Author, Page, Section, SiteContent
+from newsgen.models import Article, Author, Body, Page, Section, SiteContent
 from newsgen.urls import article_url
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -37,7 +37,7 @@ def make(
         section=section,
         slug=slug,
         url=article_url(section, published.astimezone(KARACHI), slug, "/{section}/{year}/{month}/{day}/{slug}/"),
-        body="<p>Body.</p>",
+        body=Body("<p>Body.</p>"),
         summary="Body.",
         tags=tags,
         **flags,

@@ -20,7 +20,7 @@ from newsgen.index import (
     newest_first,
     rank_related,
 )
-from newsgen.models import Article, Section, SiteContent
+from newsgen.models import Article, Body, Section, SiteContent
 from newsgen.urls import slugify
 
 
@@ -53,7 +53,7 @@ def story(number: int, published: datetime, tags: tuple[str, ...], url: str = ""
         section="news",
         slug=f"a{number}",
         url=url or f"/news/a{number:04d}/",
-        body="",
+        body=Body(""),
         summary="",
         tags=tags,
     )

@@ -12,7 +12,7 @@ import pytest
 from newsgen.config import parse_config
 from newsgen.fingerprint import Fingerprints
 from newsgen.index import index_site
-from newsgen.models import Article, Author, SiteContent
+from newsgen.models import Article, Author, Body, SiteContent
 from newsgen.render import (
     ArticleContext,
     AuthorContext,
@@ -30,7 +30,8 @@ from tests.conftest import MINIMAL_CONFIG, NOW
 def articles(count: int) -> tuple[Article, ...]:
     published = datetime(2026, 11, 18, tzinfo=UTC)
     return tuple(
-        Article(Path(f"{n}.md"), f"T{n}", published, ("A",), "news", f"a{n}", f"/a{n}/", "", "") for n in range(count)
+        Article(Path(f"{n}.md"), f"T{n}", published, ("A",), "news", f"a{n}", f"/a{n}/", Body(""), "")
+        for n in range(count)
     )
 
 
@@ -67,7 +68,7 @@ def planned(bio: str, *, flagged: bool = False) -> list[PageJob]:
             ("city", "world")[n % 2],
             f"a{n}",
             f"/a{n}/",
-            "<p>Body</p>",
+            Body("<p>Body</p>"),
             "",
             tags=(f"tag{n % 4}", "all"),
             featured=flagged and n == 5,

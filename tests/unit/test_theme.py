@@ -10,7 +10,7 @@ import pytest
 
 from newsgen.errors import TemplateError
 from newsgen.fingerprint import Fingerprints
-from newsgen.models import Article, Author
+from newsgen.models import Article, Author, Body
 from newsgen.render import Person
 from newsgen.theme import (
     CARD_TEMPLATE,
@@ -27,7 +27,7 @@ from newsgen.theme import (
 
 def article(body_html: str, location: str = "") -> Article:
     published = datetime(2026, 11, 18, tzinfo=UTC)
-    return Article(Path("a.md"), "T", published, ("A",), "news", "a", "/a/", body_html, "", location=location)
+    return Article(Path("a.md"), "T", published, ("A",), "news", "a", "/a/", Body(body_html), "", location=location)
 
 
 def test_dates_in_words_whatever_the_locale() -> None:
