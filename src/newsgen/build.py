@@ -422,9 +422,9 @@ def check(config: SiteConfig, *, now: datetime, options: BuildOptions) -> Genera
     return generated
 
 
-def _file_sha(path: Path) -> str:
+def _file_sha(path: Path) -> bytes:
     with path.open("rb") as stream:
-        return hashlib.file_digest(stream, "sha256").hexdigest()
+        return hashlib.file_digest(stream, "sha256").digest()
 
 
 def template_uses(prepared: Prepared, render_key: str, every_template: str, previous: TemplateUses) -> TemplateUses:
@@ -440,8 +440,12 @@ def template_uses(prepared: Prepared, render_key: str, every_template: str, prev
 
 
 def page_digests(
-    prepared: Prepared, render_key: str, every_template: str, uses: TemplateUses, kept: Mapping[int, str] | None = None
-) -> list[str]:
+    prepared: Prepared,
+    render_key: str,
+    every_template: str,
+    uses: TemplateUses,
+    kept: Mapping[int, bytes] | None = None,
+) -> list[bytes]:
     """For each page job, a digest of everything it is rendered from: ``render_key`` (newsgen's code, the
     configuration, the options), the templates its own template uses (from ``uses``; ``every_template``, a
     digest of all of them, when it names one by a variable), its URL and the arguments its context is made
@@ -457,7 +461,7 @@ def page_digests(
             b"".join(
                 (starts[job.template], job.url.encode("utf-8", "surrogatepass"), b"\0", encoding(job.make, job.args))
             )
-        ).hexdigest()
+        ).digest()
         for number, job in enumerate(prepared.jobs)
     ]
 
@@ -525,7 +529,7 @@ def unchanged_pages(
     paths: Sequence[str],
     groups: Mapping[str, bytes],
     edited: Sequence[Article] | None,
-) -> dict[int, str]:
+) -> dict[int, bytes]:
     """The pages whose digest is the last build's, by job, with that digest, among those whose templates are
     the same, under the same code, configuration and options, and the same site (``Prepared.site``):
 
@@ -555,14 +559,14 @@ def unchanged_pages(
     if edited is not None:
         changed = {id(article) for article in edited}
         return {
-            number: outputs[path][0]
+            number: outputs[path][:32]
             for number, (job, path) in jobs
             if job.template in same and changed.isdisjoint(map(id, job.shows)) and path in outputs
         }
     before = previous.groups
     fresh = prepared.parsed.fresh
     chosen, chosen_before = prepared.index.ranking.chosen, previous.ranking.chosen
-    kept: dict[int, str] = {}
+    kept: dict[int, bytes] = {}
     for number, (job, path) in jobs:
         if job.template not in same or path not in outputs:
             continue
@@ -575,7 +579,7 @@ def unchanged_pages(
             and chosen_before.get(job.url, _UNRANKED)[1] == chosen.get(job.url, _UNRANKED)[1]
         ):
             continue
-        kept[number] = outputs[path][0]
+        kept[number] = outputs[path][:32]
     return kept
 
 
@@ -680,7 +684,7 @@ def _build(
         incremental = previous.out == resolved and bool(previous.stamp) and output_stamp(out) == previous.stamp
         staging = begin(out, incremental=incremental, spare=spare)
         old = previous.outputs if staging.incremental else {}
-        outputs: dict[str, tuple[str, str]] = {}
+        outputs: dict[str, bytes] = {}  # as ``BuildCache.outputs``
         written: list[str] = []
         try:
             claim_paths(
@@ -690,20 +694,20 @@ def _build(
             )
             for copy in prepared.copies:
                 digest = _file_sha(copy.source)
-                outputs[copy.path] = (digest, digest)
+                outputs[copy.path] = digest + digest
                 if old.get(copy.path) != outputs[copy.path]:
                     copy_file(staging, copy.path, copy.source)
                     written.append(copy.path)
             recipes: list[Recipe] = []  # to make: those whose digest changed
             for recipe in prepared.recipes:
-                if all(old.get(path, ("", ""))[0] == recipe.digest for path in recipe.paths):
+                if all(old.get(path, b"")[:32] == bytes.fromhex(recipe.digest) for path in recipe.paths):
                     outputs.update((path, old[path]) for path in recipe.paths)
                 else:
                     recipes.append(recipe)
             todo: list[int] = []
             for number, (path, digest) in enumerate(zip(paths, digests, strict=True)):
                 before = old.get(path)
-                if before is not None and before[0] == digest:
+                if before is not None and before[:32] == digest:
                     outputs[path] = before
                 else:
                     todo.append(number)
@@ -714,16 +718,16 @@ def _build(
 
             cards = prepared.cards
 
-            def stage(file: OutputFile, slot: int | None = None) -> tuple[str, bool]:
+            def stage(file: OutputFile, slot: int | None = None) -> tuple[bytes, bool]:
                 """The digest of the file's bytes, and whether they are not the ones already in the output (then
                 the file is staged, over the spent file ``slot`` if there is one)."""
-                sha = hashlib.sha256(file.data).hexdigest()
-                changed = old.get(file.path, ("", ""))[1] != sha
+                sha = hashlib.sha256(file.data).digest()
+                changed = old.get(file.path, b"")[32:] != sha
                 if changed:
                     write_file(staging, file.path, file.data, slot)
                 return sha, changed
 
-            def render_one(slot: int) -> NewsgenError | tuple[str, bool, dict[bytes, str]]:
+            def render_one(slot: int) -> NewsgenError | tuple[bytes, bool, dict[bytes, str]]:
                 """Render and stage the page ``todo[slot]``; with the cards first made for it (a worker's go back
                 to this process, to be kept)."""
                 try:
@@ -732,13 +736,13 @@ def _build(
                     return error
                 return sha, changed, cards.take_fresh()
 
-            def make_one(number: int) -> list[tuple[str, str, bool]]:
+            def make_one(number: int) -> list[tuple[str, bytes, bool]]:
                 """Make and stage the files of ``recipes[number]``: each file's path, digest and whether staged."""
                 made = recipes[number].make()
                 assert tuple(file.path for file in made) == recipes[number].paths, "a recipe made other files"
                 return [(file.path, *stage(file)) for file in made]
 
-            def work(slot: int) -> list[tuple[str, str, bool]] | NewsgenError | tuple[str, bool, dict[bytes, str]]:
+            def work(slot: int) -> list[tuple[str, bytes, bool]] | NewsgenError | tuple[bytes, bool, dict[bytes, str]]:
                 return make_one(slot) if slot < len(recipes) else render_one(slot - len(recipes))
 
             # The recipes (the sitemap takes as long as a hundred pages) are made with the pages, by whichever
@@ -754,7 +758,7 @@ def _build(
             for recipe, files in zip(recipes, shared, strict=False):
                 assert isinstance(files, list)
                 for path, sha, changed in files:
-                    outputs[path] = (recipe.digest, sha)
+                    outputs[path] = bytes.fromhex(recipe.digest) + sha
                     if changed:
                         written.append(path)
             results = shared[len(recipes) :]
@@ -763,14 +767,14 @@ def _build(
                 raise BuildFailed(errors)
             for number, result in zip(todo, results, strict=True):
                 assert isinstance(result, tuple)
-                outputs[paths[number]] = (digests[number], result[0])
+                outputs[paths[number]] = digests[number] + result[0]
                 cards.add(result[2])
                 if result[1]:
                     written.append(paths[number])
             # The stamp names the tree's content (the same site gives the same stamp anywhere: reproducible builds).
             # (``_sha`` of the "path=sha" parts, made as one string: sorting the paths alone, not the items, and
             # encoding once take half the time at 15,000 files.)
-            manifest = "".join([f"{path}={outputs[path][1]}\0" for path in sorted(outputs)])
+            manifest = "".join([f"{path}={outputs[path][32:].hex()}\0" for path in sorted(outputs)])
             stamp = hashlib.sha256(manifest.encode()).hexdigest()[:32]
             finish(staging, stamp=stamp, written=written, deleted=[path for path in old if path not in outputs])
         except BaseException:

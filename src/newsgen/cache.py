@@ -76,8 +76,9 @@ class BuildCache:
     # the output folder the pages below were written to, and the stamp left in its marker
     out: str = ""
     stamp: str = ""
-    # output path → (digest of everything the file was made from, SHA-256 of its bytes), for every file written
-    outputs: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # output path → the digest of everything the file was made from, then the SHA-256 of its bytes (32 bytes
+    # each, as one value: a third of the memory of a pair of hex strings), for every file written
+    outputs: Mapping[str, bytes] = field(default_factory=dict)
 
 
 class DamagedCache(Exception):
