@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import struct
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -511,8 +512,10 @@ def _errors_of(failure: NewsgenError | BuildFailed) -> Iterator[NewsgenError]:
         yield failure
 
 
-# What identifies a file's version without reading it: size, modification and change times, inode.
-Signature = tuple[int, int, int, int]
+# What identifies a file's version without reading it: size, modification time, inode and change time,
+# packed in 32 bytes (``_signature``: a third of the memory of a tuple of four integers, for every file).
+Signature = bytes
+_SIGNATURE = struct.Struct("<qqQq")
 
 
 @dataclass(frozen=True, slots=True)
@@ -576,7 +579,10 @@ def parse_settings(config: SiteConfig) -> tuple[object, ...]:
 
 
 def _signature(status: os.stat_result) -> Signature:
-    return (status.st_size, status.st_mtime_ns, status.st_ino, status.st_ctime_ns)
+    # (An inode number wider than 64 bits, as ReFS gives, keeps its low 64: with the size and times beside it.)
+    return _SIGNATURE.pack(
+        status.st_size, status.st_mtime_ns, status.st_ino & 0xFFFF_FFFF_FFFF_FFFF, status.st_ctime_ns
+    )
 
 
 def _listed(kind: str, name: str) -> ListedFile:
@@ -610,7 +616,8 @@ def source_file(listed: ListedFile, known: Mapping[str, tuple[Signature, str]], 
     remembered = known.get(name)
     if remembered is not None and remembered[0] == signature:
         return SourceFile(kind, name, signature, remembered[1])
-    settled = max(signature[1], signature[3]) < started - RACY_NANOSECONDS
+    _, modified, _, changed = _SIGNATURE.unpack(signature)
+    settled = max(modified, changed) < started - RACY_NANOSECONDS
     return SourceFile(kind, name, signature if settled else None)
 
 
