@@ -152,7 +152,7 @@ class Recipe:
     made from, known before they are made: a build whose digest is unchanged does not make them again."""
 
     paths: tuple[str, ...]
-    digest: str
+    digest: bytes
     make: Callable[[], list[OutputFile]]
 
 
@@ -178,10 +178,14 @@ class Prepared:
     layout: str
 
 
-def _sha(*parts: str | bytes) -> str:
+def _digest(*parts: str | bytes) -> bytes:
     """The SHA-256 of the parts, each followed by a zero byte (hashed at once: the stamp has 15,000 parts)."""
     data = [part.encode() if isinstance(part, str) else part for part in parts]
-    return hashlib.sha256(b"\0".join(data) + b"\0" if data else b"").hexdigest()
+    return hashlib.sha256(b"\0".join(data) + b"\0" if data else b"").digest()
+
+
+def _sha(*parts: str | bytes) -> str:
+    return _digest(*parts).hex()
 
 
 def parse_key(config: SiteConfig) -> str:
@@ -357,7 +361,7 @@ def news_recipes(index: SiteIndex, config: SiteConfig, now: datetime, fingerprin
     author_urls = {name: listing.url for name, listing in index.people.items()}
     recipes: list[Recipe] = []
     for feed in site_feeds(index, config):
-        digest = _sha(
+        digest = _digest(
             settings,
             "feed",
             pickle.dumps((feed.url, feed.page_url, feed.title, feed.subtitle, section_titles)),
@@ -378,7 +382,7 @@ def news_recipes(index: SiteIndex, config: SiteConfig, now: datetime, fingerprin
     recipes.append(
         Recipe(
             sitemap_paths(len(entries)),
-            _sha(settings, "sitemap", pickle.dumps(list(map(tuple, entries)))),
+            _digest(settings, "sitemap", pickle.dumps(list(map(tuple, entries)))),
             lambda: sitemap_files(entries, config.base_url),
         )
     )
@@ -386,14 +390,14 @@ def news_recipes(index: SiteIndex, config: SiteConfig, now: datetime, fingerprin
     recipes.append(
         Recipe(
             ("news-sitemap.xml",),
-            _sha(settings, "news", *(fingerprints.digest(article).hex() for article in news)),
+            _digest(settings, "news", *(fingerprints.digest(article).hex() for article in news)),
             lambda: [news_sitemap(index, config, now)],
         )
     )
     small = [robots_txt(config.base_url)] if config.robots_txt else []
     if ads := ads_txt(config.ads.ads_txt):
         small.append(ads)
-    recipes += [Recipe((file.path,), _sha(settings, file.data), lambda file=file: [file]) for file in small]  # type: ignore[misc]
+    recipes += [Recipe((file.path,), _digest(settings, file.data), lambda file=file: [file]) for file in small]  # type: ignore[misc]
     return recipes
 
 
@@ -700,7 +704,7 @@ def _build(
                     written.append(copy.path)
             recipes: list[Recipe] = []  # to make: those whose digest changed
             for recipe in prepared.recipes:
-                if all(old.get(path, b"")[:32] == bytes.fromhex(recipe.digest) for path in recipe.paths):
+                if all(old.get(path, b"")[:32] == recipe.digest for path in recipe.paths):
                     outputs.update((path, old[path]) for path in recipe.paths)
                 else:
                     recipes.append(recipe)
@@ -758,7 +762,7 @@ def _build(
             for recipe, files in zip(recipes, shared, strict=False):
                 assert isinstance(files, list)
                 for path, sha, changed in files:
-                    outputs[path] = bytes.fromhex(recipe.digest) + sha
+                    outputs[path] = recipe.digest + sha
                     if changed:
                         written.append(path)
             results = shared[len(recipes) :]
