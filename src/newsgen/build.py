@@ -25,6 +25,7 @@ from .cache import (
     BuildCache,
     CompiledTemplates,
     DamagedCache,
+    ParsedEntry,
     TemplateUses,
     body_store,
     clear_cache,
@@ -35,7 +36,6 @@ from .cache import (
 from .config import SiteConfig
 from .content import (
     ContentListing,
-    Signature,
     SiteSources,
     SourceFile,
     assemble,
@@ -136,10 +136,8 @@ class Generated:
 class Parsed:
     outcomes: list[Outcome]
     key: str
-    # source path → (digest of its bytes, model): what the cache keeps for the next build
-    models: dict[str, tuple[str, Article | Page]]
-    # source path → (its signature, digest of its bytes), for the files the next build may skip reading
-    signatures: dict[str, tuple[Signature, str]]
+    # source path → (digest of its bytes, model, signature): what the cache keeps for the next build
+    models: dict[str, ParsedEntry]
     fingerprints: Fingerprints
     count: int
     # the identities of the models parsed anew (not found in the cache): the others are the last build's
@@ -197,11 +195,7 @@ def read(config: SiteConfig, previous: BuildCache, listing: ContentListing | Non
     """The site's files, skipping those whose signature and parsed model the cache holds unchanged; the
     content files from ``listing`` when given."""
     remembered = previous.parsed if previous.parse_key == parse_key(config) else {}
-    known = {
-        path: (signature, digest)
-        for path, (signature, digest) in previous.signatures.items()
-        if (hit := remembered.get(path)) is not None and hit[0] == digest
-    }
+    known = {path: (signature, digest) for path, (digest, _, signature) in remembered.items() if signature}
     return read_site(config, known, listing)
 
 
@@ -223,7 +217,7 @@ def parse(
 
     names = [source.name for source in sources.files]
 
-    def cached(source: SourceFile, name: str) -> tuple[str, Article | Page] | None:
+    def cached(source: SourceFile, name: str) -> ParsedEntry | None:
         hit = remembered.get(name)
         return hit if hit is not None and source.error is None and source.digest == hit[0] else None
 
@@ -249,8 +243,7 @@ def parse(
         )
     )
     outcomes: list[Outcome] = []
-    models: dict[str, tuple[str, Article | Page]] = {}
-    signatures: dict[str, tuple[Signature, str]] = {}
+    models: dict[str, ParsedEntry] = {}
     known: dict[int, tuple[object, bytes]] = {}
     made: set[int] = set()
     count = 0
@@ -261,12 +254,11 @@ def parse(
         if isinstance(outcome, Article | Page):
             if parsed:
                 made.add(id(outcome))
-            models[name] = (digest, outcome)
-            if source.signature is not None:
-                signatures[name] = (source.signature, digest)
+            # Keyed by the model's own path string when it is the listed one: pickle then stores it once.
+            models[outcome.source if outcome.source == name else name] = (digest, outcome, source.signature)
             # A model is a pure function of its file's path and bytes and the parse settings.
             known[id(outcome)] = (outcome, hashlib.sha256(f"{key}\0{name}\0{digest}".encode()).digest())
-    return Parsed(outcomes, key, models, signatures, Fingerprints(known), count, frozenset(made))
+    return Parsed(outcomes, key, models, Fingerprints(known), count, frozenset(made))
 
 
 def prepare(
@@ -492,8 +484,8 @@ def edited_in_place(previous: BuildCache, parsed: Parsed) -> list[Article] | Non
     if previous.parse_key != parsed.key or before.keys() != parsed.models.keys():
         return None
     edited: list[Article] = []
-    for name, (digest, model) in parsed.models.items():
-        old_digest, old = before[name]
+    for name, (digest, model, _) in parsed.models.items():
+        old_digest, old, _ = before[name]
         if digest != old_digest:
             if not (isinstance(model, Article) and isinstance(old, Article) and _placing(model) == _placing(old)):
                 return None
@@ -787,7 +779,6 @@ def _build(
     cache = BuildCache(
         parse_key=prepared.parsed.key,
         parsed=prepared.parsed.models,
-        signatures=prepared.parsed.signatures,
         ranking=prepared.index.ranking,
         render_key=render_key,
         templates=uses,

@@ -44,6 +44,12 @@ BODIES_FOLDER = "bodies"  # articles' HTML bodies, each in a file named by its S
 MAGIC = b"newsgen-cache 2\n"
 
 
+# A content file as parsed: the SHA-256 of its bytes, the Article or Page parsed from them, and its signature
+# (size, mtime, inode and ctime) when it was read, or None: a file whose signature is unchanged is not read
+# again (only files whose times were safely in the past have one). Kept with the model in its shard, the
+# signature costs no path and no digest of its own.
+ParsedEntry = tuple[str, Article | Page, Signature | None]
+
 # A key of everything it was found from, and for each page template the digest of the templates it uses.
 TemplateUses = tuple[str, Mapping[str, str | None]]
 
@@ -53,11 +59,8 @@ class BuildCache:
     """What one build leaves for the next."""
 
     parse_key: str = ""
-    # source path → (SHA-256 of its bytes, the Article or Page parsed from them)
-    parsed: Mapping[str, tuple[str, Article | Page]] = field(default_factory=dict)
-    # source path → (its size, mtime, inode and ctime when last read, SHA-256 of its bytes): a file whose
-    # signature is unchanged is not read again (only files whose times were safely in the past are here)
-    signatures: Mapping[str, tuple[Signature, str]] = field(default_factory=dict)
+    # source path → what was parsed from it (``ParsedEntry``)
+    parsed: Mapping[str, ParsedEntry] = field(default_factory=dict)
     # the related articles of the last build and what they were chosen from
     ranking: Ranking = field(default_factory=Ranking)
     render_key: str = ""
@@ -170,10 +173,10 @@ def body_store(site: Path) -> BodyStore:
     return BodyStore(str(site / CACHE_FOLDER / BODIES_FOLDER))
 
 
-def _stored_bodies(parsed: Mapping[str, tuple[str, Article | Page]]) -> set[str]:
+def _stored_bodies(parsed: Mapping[str, ParsedEntry]) -> set[str]:
     return {
         model.body.sha
-        for _, model in parsed.values()
+        for _, model, _ in parsed.values()
         if isinstance(model, Article) and isinstance(model.body, StoredBody)
     }
 
@@ -188,8 +191,8 @@ _FIELDS: dict[type, tuple[str, ...]] = {kind: tuple(item.name for item in datacl
 
 # The fields whose values many articles repeat: their strings are written interned, so that pickle, which
 # writes an object it has written before as a reference to it, stores each once a file; a loaded shard then
-# holds one string for each section, tag and name, not one an article (a quarter of a KB an article).
-_REPEATED = frozenset({"section", "tags", "byline"})
+# holds one string for each section, tag, name and body folder, not one an article (a third of a KB an article).
+_REPEATED = frozenset({"section", "tags", "byline", "folder"})
 
 
 def _interned(value: Any) -> Any:

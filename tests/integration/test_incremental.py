@@ -291,21 +291,23 @@ def test_an_edit_rewrites_the_one_file_of_the_cache_that_holds_its_model(tmp_pat
     assert str(path).encode() in after[dropped][1] and str(path).encode() not in last[dropped][1]
 
 
-def test_a_loaded_file_of_models_holds_each_section_tag_and_name_once(tmp_path: Path) -> None:
+def test_a_loaded_file_of_models_holds_each_path_section_tag_and_name_once(tmp_path: Path) -> None:
     site = Site(tmp_path / "site", random.Random(8))
     for _ in range(40):
         site.add()
     build(load_config(site.root), site.root / "public", now=NOW, jobs=1)
     by_file: dict[int, list[Article]] = {}
-    for name, (_, model) in load_cache(site.root).parsed.items():
+    for name, (_, model, _) in load_cache(site.root).parsed.items():
+        assert name is model.source  # the key is the model's own path string
         if isinstance(model, Article):
             by_file.setdefault(_model_shard(name), []).append(model)
     repeated = 0
     for articles in by_file.values():
         texts = [text for article in articles for text in (article.section, *article.tags, *article.byline)]
+        texts += [article.body.folder for article in articles if isinstance(article.body, StoredBody)]
         assert len({id(text) for text in texts}) == len(set(texts))  # one string object for each value
         repeated += len(texts) - len(set(texts))
-    assert repeated > 20
+    assert repeated > 40
 
 
 def test_a_damaged_or_foreign_cache_is_ignored(tmp_path: Path) -> None:
@@ -329,7 +331,7 @@ def test_a_damaged_or_foreign_cache_is_ignored(tmp_path: Path) -> None:
 
 
 def stored_articles(site: Site) -> list[Article]:
-    return [model for _, model in load_cache(site.root).parsed.values() if isinstance(model, Article)]
+    return [model for _, model, _ in load_cache(site.root).parsed.values() if isinstance(model, Article)]
 
 
 def test_article_bodies_are_kept_in_the_store_and_only_the_current_ones(tmp_path: Path) -> None:
@@ -579,16 +581,21 @@ def test_a_build_killed_at_any_moment_is_put_right_by_the_next(tmp_path: Path) -
         assert [path.name for path in tmp_path.glob("site/.public.newsgen-*")] == [".public.newsgen-spare"]
 
 
+def _signatures(site: Path) -> set[str]:
+    """The content files whose signature the cache keeps."""
+    return {name for name, (_, _, signature) in load_cache(site).parsed.items() if signature is not None}
+
+
 def test_unchanged_files_are_not_read_again_and_a_same_size_edit_is_still_seen(tmp_path: Path) -> None:
     site = Site(tmp_path / "site", random.Random(12))
     out = site.root / "public"
     build(load_config(site.root), out, now=NOW, jobs=1)
     # Just written, the files are too new for their signatures to be trusted; once settled, they are.
-    assert not load_cache(site.root).signatures
+    assert not _signatures(site.root)
     time.sleep(RACY_NANOSECONDS / 1e9 + 0.2)
     build(load_config(site.root), out, now=NOW, jobs=1)
     previous = load_cache(site.root)
-    assert len(previous.signatures) == len(site.articles) + 1
+    assert len(_signatures(site.root)) == len(site.articles) + 1
     assert all(source.data is None for source in read(load_config(site.root), previous).files)
     # Same size and modification time, other bytes: only the change time (which no program sets) differs.
     edited = site.articles[:3]
@@ -601,7 +608,7 @@ def test_unchanged_files_are_not_read_again_and_a_same_size_edit_is_still_seen(t
     assert report.parsed == len(edited)
     assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
     # Read while still racy, the edited files are read again next time; the others are not.
-    signatures = load_cache(site.root).signatures
+    signatures = _signatures(site.root)
     assert not any(str(path) in signatures for path in edited)
     assert len(signatures) == len(site.articles) + 1 - len(edited)
     # A file replaced by another of the same size (a new inode) is read too.
