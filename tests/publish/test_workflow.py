@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -18,11 +19,12 @@ from typing import Any
 import pytest
 import yaml
 
+from newsgen.cache import CACHE_FOLDER
 from newsgen.cli import main
 from newsgen.scaffold import STARTER
 from tests.conftest import copy_demo
 
-from .support import REPO, serving
+from .support import REPO, serving, tree
 
 TEMPLATE = STARTER / "github" / "workflows" / "publish.yml"
 DEMO_WORKFLOW = REPO / ".github" / "workflows" / "publish.yml"
@@ -68,7 +70,15 @@ def test_workflow_triggers_permissions_and_steps(path: Path) -> None:
     assert step(build, uses="actions/setup-python")
     assert step(build, uses="actions/configure-pages")["id"] == "pages"
     install = step(build, runs="pip install")["run"]
-    assert f'newsgen check --base-url "{BASE_URL_EXPRESSION}"' in step(build, runs="newsgen check")["run"]
+    cache = step(build, uses="actions/cache")
+    assert cache["uses"] == "actions/cache@v4"
+    assert cache["with"] == {
+        "path": CACHE_FOLDER,
+        "key": "newsgen-cache-${{ github.run_id }}",
+        "restore-keys": "newsgen-cache-",
+    }
+    check_script = step(build, runs="newsgen check")["run"]
+    assert f'newsgen check --base-url "{BASE_URL_EXPRESSION}"' in check_script
     build_script = step(build, runs="newsgen build")["run"]
     assert f'newsgen build --base-url "{BASE_URL_EXPRESSION}"\n' in build_script
     assert "newsgen build --next-due" in build_script and "public/newsgen-build.json" in build_script
@@ -77,6 +87,7 @@ def test_workflow_triggers_permissions_and_steps(path: Path) -> None:
     assert upload["with"] == {"path": "public"}
     order = [item.get("uses", item.get("run", "")) for item in build["steps"]]
     assert order.index(install) < order.index(build_script) < order.index(upload["uses"])
+    assert order.index(cache["uses"]) < order.index(check_script) < order.index(build_script)
 
     deploy = jobs["deploy"]
     assert deploy["needs"] == "build"
@@ -165,6 +176,65 @@ def test_the_decide_step_builds_only_when_something_is_due(
     assert output == expected + "\n", log
 
 
+def run_build_job(site: Path, base_url: str) -> str:
+    """Run the build job's own scripts (all but installing newsgen) in ``site`` for the Pages address
+    ``base_url``, as GitHub would; what they print."""
+    env = {**os.environ, "GITHUB_SHA": SHA, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("SOURCE_DATE_EPOCH", None)
+    printed = []
+    for item in load(TEMPLATE)["jobs"]["build"]["steps"]:
+        if "run" not in item or "pip install" in item["run"]:
+            continue
+        script = item["run"].replace(BASE_URL_EXPRESSION, base_url)
+        result = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+            cwd=site,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        printed.append(result.stdout)
+    return "".join(printed)
+
+
+def parsed(printed: str) -> int:
+    """How many content files the build's summary in ``printed`` says it parsed."""
+    found = re.search(r"; (\d+) parsed, ", printed)
+    assert found, printed
+    return int(found.group(1))
+
+
+def test_a_fresh_checkout_given_the_cached_folder_converts_no_markdown_again(tmp_path: Path) -> None:
+    """The folder the cache step carries from one run to the next, put back into a fresh checkout at the same
+    place, spares the next run every Markdown conversion, and the site it builds is the same; an article
+    changed in between is the only one converted."""
+    carried = step(load(TEMPLATE)["jobs"]["build"], uses="actions/cache")["with"]["path"]
+    base_url = "https://news.example.org/paper"
+    site = copy_demo(tmp_path / "site")
+    assert parsed(run_build_job(site, base_url)) > 10
+    first = tree(site / "public")
+
+    def next_run(change: Callable[[], None] = lambda: None) -> int:
+        """A run on a new checkout in the same place, with the carried folder restored: the files it parsed."""
+        (site / carried).rename(tmp_path / "carried")
+        site.rename(tmp_path / f"run-{len(list(tmp_path.glob('run-*')))}")
+        copy_demo(site)
+        (tmp_path / "carried").rename(site / carried)
+        change()
+        return parsed(run_build_job(site, base_url))
+
+    assert next_run() == 0
+    again = tree(site / "public")
+    for files in (first, again):
+        del files["newsgen-build.json"]  # the run's record, with its time
+    assert again == first
+    story = sorted((site / "content" / "articles").rglob("*.md"))[0].relative_to(site)
+    assert next_run(lambda: (site / story).write_text((site / story).read_text() + "\nA line added.\n")) == 1
+    assert any(b"A line added." in data for data in tree(site / "public").values())
+
+
 def test_the_build_job_records_what_the_next_scheduled_run_needs(tmp_path: Path) -> None:
     """The build job's own scripts build the demo site with an article embargoed until tomorrow;
     the decide step, reading the newsgen-build.json they published, skips the next scheduled run."""
@@ -176,22 +246,8 @@ def test_the_build_job_records_what_the_next_scheduled_run_needs(tmp_path: Path)
     )
     live = tmp_path / "live"
     live.mkdir()
-    env = {**os.environ, "GITHUB_SHA": SHA, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    env.pop("SOURCE_DATE_EPOCH", None)
     with static_server(live) as url:
-        for item in load(TEMPLATE)["jobs"]["build"]["steps"]:
-            if "run" not in item or "pip install" in item["run"]:
-                continue
-            script = item["run"].replace(BASE_URL_EXPRESSION, f"{url}/paper")
-            result = subprocess.run(
-                ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
-                cwd=site,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )
-            assert result.returncode == 0, result.stdout + result.stderr
+        run_build_job(site, f"{url}/paper")
         info = json.loads((site / "public" / "newsgen-build.json").read_text())
         assert info["commit"] == SHA
         assert datetime.fromisoformat(info["next_due"]) == due
