@@ -57,7 +57,6 @@ from .output import (
     abandon,
     begin,
     check_output_dir,
-    check_paths,
     claim_paths,
     copy_file,
     exclusive,
@@ -66,7 +65,7 @@ from .output import (
     settle,
     write_file,
 )
-from .render import PageJob, plan, render, render_all, site_view
+from .render import PageJob, plan, render, site_view
 from .sitemaps import (
     ads_txt,
     news_articles,
@@ -125,10 +124,11 @@ class BuildReport:
 
 
 @dataclass(frozen=True, slots=True)
-class Generated:
+class Checked:
+    """What ``check`` went through: the site's index and how many HTML pages it rendered and checked."""
+
     index: SiteIndex
-    pages: list[OutputFile]
-    copies: list[CopiedFile]
+    pages: int
     warnings: tuple[str, ...]
 
 
@@ -324,24 +324,6 @@ def prepare(
     )
 
 
-def generate(config: SiteConfig, *, now: datetime, options: BuildOptions) -> Generated:
-    """Everything the site consists of, in memory; ``BuildFailed`` lists every error found. (Files the build
-    cache holds unchanged are not parsed again; the cache is only read, and ignored if found damaged.)"""
-    try:
-        return _generate(config, now=now, options=options, previous=load_cache(config.root))
-    except DamagedCache:
-        return _generate(config, now=now, options=options, previous=BuildCache())
-
-
-def _generate(config: SiteConfig, *, now: datetime, options: BuildOptions, previous: BuildCache) -> Generated:
-    prepared = prepare(config, now=now, options=options, previous=previous, jobs=default_jobs())
-    pages, errors = render_all(iter(prepared.jobs), prepared.env)
-    if errors:
-        raise BuildFailed(errors)
-    files = [file for recipe in prepared.recipes for file in recipe.make()]
-    return Generated(prepared.index, [*pages, *files], prepared.copies, prepared.warnings)
-
-
 def news_recipes(index: SiteIndex, config: SiteConfig, now: datetime, fingerprints: Fingerprints) -> list[Recipe]:
     """The files for machines (Atom feeds, sitemaps, robots.txt, ads.txt) as recipes. Each digest covers the configuration, newsgen's code and the values the
     files are made from: each entry's article (its source and parse settings), the author URLs its bylines
@@ -405,17 +387,52 @@ def next_due(config: SiteConfig, *, now: datetime, options: BuildOptions) -> Art
     return index.next_due
 
 
-def check(config: SiteConfig, *, now: datetime, options: BuildOptions) -> Generated:
-    """Generate the site without writing it, and fail on internal links that lead nowhere."""
-    generated = generate(config, now=now, options=options)
-    check_paths(generated.pages, generated.copies)
-    existing = {file.path for file in generated.pages} | {copy.path for copy in generated.copies}
-    items: list[Article | Page] = [*generated.index.articles, *generated.index.pages]
+def check(config: SiteConfig, *, now: datetime, options: BuildOptions, jobs: int | None = None) -> Checked:
+    """Render the whole site without writing it, in the worker processes, and fail on every error found: in the
+    content, in a template, output paths that clash, internal links that lead nowhere. (Files the build cache
+    holds unchanged are not parsed again, nor templates it holds compiled; the cache is only read, and ignored
+    if found damaged.)"""
+    try:
+        return _check(config, now=now, options=options, jobs=jobs or default_jobs(), previous=load_cache(config.root))
+    except DamagedCache:
+        return _check(config, now=now, options=options, jobs=jobs or default_jobs(), previous=BuildCache())
+
+
+def _check(config: SiteConfig, *, now: datetime, options: BuildOptions, jobs: int, previous: BuildCache) -> Checked:
+    render_key = _render_key(config, options)
+    compiled = CompiledTemplates(config.root, render_key)
+    prepared = prepare(config, now=now, options=options, previous=previous, jobs=jobs, compiled=compiled)
+    every_template = template_digest(config.templates_dir)
+    _reuse_cards(
+        prepared,
+        previous,
+        render_key,
+        every_template,
+        template_uses(prepared, render_key, every_template, previous.templates),
+    )
+    paths = [output_path(job.url) for job in prepared.jobs]
+    made = [path for recipe in prepared.recipes for path in recipe.paths]
+    _claim_outputs(prepared, paths)
+    existing = {*paths, *made, *(copy.path for copy in prepared.copies)}
+    items: list[Article | Page] = [*prepared.index.articles, *prepared.index.pages]
     sources = {output_path(item.url): Path(item.source) for item in items}
-    errors: list[NewsgenError] = broken_links(generated.pages, existing, config.base_path, sources, source_text)
+    recipes, page_jobs, env = prepared.recipes, prepared.jobs, prepared.env
+    _compile(env, {job.template for job in page_jobs})
+
+    def check_one(number: int) -> list[NewsgenError]:
+        """The errors of making the files of recipe ``number``, or of rendering page ``number - len(recipes)``,
+        and of their links (the pages are not kept: at 10,000 articles they are 300 MB)."""
+        try:
+            files = recipes[number].make() if number < len(recipes) else [render(page_jobs[number - len(recipes)], env)]
+        except NewsgenError as error:
+            return [error]
+        return broken_links(files, existing, config.base_path, sources, source_text)
+
+    found = parallel_map(check_one, range(len(recipes) + len(page_jobs)), jobs=jobs, min_items=MIN_PARALLEL_PAGES)
+    errors = _unique([error for errors in found for error in errors])
     if errors:
         raise BuildFailed(errors)
-    return generated
+    return Checked(prepared.index, sum(path.endswith(".html") for path in [*paths, *made]), prepared.warnings)
 
 
 def _file_sha(path: Path) -> bytes:
@@ -582,6 +599,39 @@ def unchanged_pages(
 _UNRANKED: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 
 
+def _render_key(config: SiteConfig, options: BuildOptions) -> str:
+    """What every page depends on besides its own inputs and templates: newsgen's code and the settings."""
+    return _sha(CODE_VERSION, repr(config), repr(options))
+
+
+def _reuse_cards(
+    prepared: Prepared, previous: BuildCache, render_key: str, every_template: str, uses: TemplateUses
+) -> str:
+    """The key of what the article cards are made by (templates, configuration, code): the last build's cards
+    are reused if they were made by the same."""
+    key = _sha(render_key, uses[1][CARD_TEMPLATE] or every_template)
+    if previous.cards_key == key:
+        prepared.cards.reuse(previous.cards)
+    return key
+
+
+def _compile(env: jinja2.Environment, templates: set[str]) -> None:
+    """Compile the ``templates`` here, once, before the worker processes that render with them are forked."""
+    for name in sorted(templates):
+        with contextlib.suppress(jinja2.TemplateError):  # reported, with its place, by the page using it
+            env.get_template(name)
+
+
+def _claim_outputs(prepared: Prepared, paths: list[str]) -> None:
+    """Refuse an output path claimed twice or outside the output (``OutputError``): the site's static files,
+    the pages at ``paths`` and the recipes' files."""
+    claim_paths(
+        [(copy.path, str(copy.source)) for copy in prepared.copies]
+        + [(path, f"the generated {path}") for path in paths]
+        + [(path, f"the generated {path}") for recipe in prepared.recipes for path in recipe.paths]
+    )
+
+
 def _unique(errors: Sequence[NewsgenError | None]) -> list[NewsgenError]:
     found: dict[str, NewsgenError] = {}
     for error in errors:
@@ -647,7 +697,7 @@ def _build(
         # A process forked for it lists and stats the content files (0.05 s at 10,000) while this one loads the
         # cache (0.1 s).
         previous, listing = both(partial(load_cache, config.root), partial(list_content, config), jobs=workers)
-    render_key = _sha(CODE_VERSION, repr(config), repr(options))
+    render_key = _render_key(config, options)
     compiled = None if clean else CompiledTemplates(config.root, render_key)
     prepared = prepare(
         config,
@@ -668,10 +718,7 @@ def _build(
     groups = group_keys(prepared, previous.groups, edited)
     kept = unchanged_pages(prepared, previous, render_key, uses, paths, groups, edited)
     digests = page_digests(prepared, render_key, every_template, uses, kept)
-    # The cards of the last build, if made by the same templates, configuration and code.
-    cards_key = _sha(render_key, uses[1][CARD_TEMPLATE] or every_template)
-    if previous.cards_key == cards_key:
-        prepared.cards.reuse(previous.cards)
+    cards_key = _reuse_cards(prepared, previous, render_key, every_template, uses)
     with exclusive(out) as out:  # one build at a time writes beside this output
         settle(out)  # first: an interrupted update is completed before the output is compared with the cache
         resolved = str(out.resolve())
@@ -683,11 +730,7 @@ def _build(
         outputs: dict[str, bytes] = {}  # as ``BuildCache.outputs``
         written: list[str] = []
         try:
-            claim_paths(
-                [(copy.path, str(copy.source)) for copy in prepared.copies]
-                + [(path, f"the generated {path}") for path in paths]
-                + [(path, f"the generated {path}") for recipe in prepared.recipes for path in recipe.paths]
-            )
+            _claim_outputs(prepared, paths)
             for copy in prepared.copies:
                 digest = _file_sha(copy.source)
                 outputs[copy.path] = digest + digest
@@ -708,9 +751,7 @@ def _build(
                 else:
                     todo.append(number)
             env, page_jobs = prepared.env, prepared.jobs
-            for name in sorted({page_jobs[number].template for number in todo}):
-                with contextlib.suppress(jinja2.TemplateError):  # reported, with its place, by the page using it
-                    env.get_template(name)  # compiled once here, shared by every worker
+            _compile(env, {page_jobs[number].template for number in todo})
 
             cards = prepared.cards
 

@@ -85,6 +85,14 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--future", action="store_true", help="include embargoed (future-dated) articles")
         command.add_argument("--base-url", help="override base_url (e.g. for a preview deploy)")
 
+    def jobs_option(command: argparse.ArgumentParser) -> None:
+        command.add_argument(
+            "--jobs",
+            type=_positive,
+            metavar="N",
+            help="worker processes for parsing and rendering (default: all cores)",
+        )
+
     build_command = commands.add_parser("build", help="build the site into its output folder")
     site_options(build_command)
     build_command.add_argument("--out", type=Path, help="output folder (default: SITE/public)")
@@ -93,9 +101,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print only when the next embargoed article becomes due (nothing if none) and write nothing",
     )
-    build_command.add_argument(
-        "--jobs", type=_positive, metavar="N", help="worker processes for parsing and rendering (default: all cores)"
-    )
+    jobs_option(build_command)
     build_command.add_argument(
         "--clean",
         action="store_true",
@@ -105,6 +111,7 @@ def _parser() -> argparse.ArgumentParser:
 
     check_command = commands.add_parser("check", help="validate content and internal links without writing")
     site_options(check_command)
+    jobs_option(check_command)
 
     new_command = commands.add_parser("new", help="write a new article file")
     new_command.add_argument("kind", choices=["article"])
@@ -291,11 +298,10 @@ def _build_command(args: argparse.Namespace) -> int:
     options = BuildOptions(drafts=args.drafts, future=args.future)
     config = _config(args)
     if args.command == "check":
-        generated = check(config, now=build_time(), options=options)
-        for warning in generated.warnings:
+        checked = check(config, now=build_time(), options=options, jobs=args.jobs)
+        for warning in checked.warnings:
             print(warning, file=sys.stderr)
-        pages = sum(file.path.endswith(".html") for file in generated.pages)
-        print(f"checked {len(generated.index.articles)} articles and {pages} pages: no problems")
+        print(f"checked {len(checked.index.articles)} articles and {checked.pages} pages: no problems")
         return EXIT_OK
     if args.next_due:
         due = next_due(config, now=build_time(), options=options)

@@ -15,7 +15,6 @@ from typing import Any, NamedTuple, TypedDict
 import jinja2
 
 from .config import AdsConfig, CommentsConfig, SiteConfig
-from .errors import NewsgenError
 from .index import Listing, SiteIndex
 from .metadata import news_article_data, og_locale
 from .models import Article, Author, OutputFile, Page, Section
@@ -495,15 +494,3 @@ def render(job: PageJob, env: jinja2.Environment) -> OutputFile:
     except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError, RecursionError) as exc:
         raise template_error(exc, job.template) from None
     return OutputFile(output_path(job.url), html.encode("utf-8"))
-
-
-def render_all(jobs: Iterator[PageJob], env: jinja2.Environment) -> tuple[list[OutputFile], list[NewsgenError]]:
-    """Render every job; a template error is reported once, not once per page that uses the template."""
-    files: list[OutputFile] = []
-    errors: dict[str, NewsgenError] = {}
-    for job in jobs:
-        try:
-            files.append(render(job, env))
-        except NewsgenError as error:
-            errors.setdefault(str(error), error)
-    return files, list(errors.values())

@@ -43,8 +43,8 @@ def test_the_demo_builds_with_no_broken_links(out: Path) -> None:
 
 
 def test_the_demo_passes_check() -> None:
-    generated = check(load_config(REPO), now=NOW, options=BuildOptions())
-    assert len(generated.index.articles) >= 12
+    checked = check(load_config(REPO), now=NOW, options=BuildOptions())
+    assert len(checked.index.articles) >= 12
 
 
 def test_the_demo_has_enough_articles_sections_and_authors(out: Path, built: tuple[Path, BuildReport]) -> None:

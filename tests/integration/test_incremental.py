@@ -37,6 +37,7 @@ from newsgen.cache import (
 )
 from newsgen.config import load_config
 from newsgen.content import RACY_NANOSECONDS, read_source, stat_source
+from newsgen.errors import BuildFailed
 from newsgen.fingerprint import Fingerprints
 from newsgen.models import Article, Body
 from newsgen.output import MARKER
@@ -399,19 +400,18 @@ def test_a_damaged_body_store_makes_a_cold_build_and_a_right_check(tmp_path: Pat
     site = Site(tmp_path / "site", random.Random(15))
     out = site.root / "public"
     build(load_config(site.root), out, now=NOW, jobs=1)
-    if damage == "altered":
-        site.bodies[0].write_bytes(b"<p>Not the body that was stored.</p>")
+    if damage == "altered":  # a link to no page: a check that showed this body would fail
+        site.bodies[0].write_bytes(b'[]\n<p><a href="/nowhere/">Not the body that was stored.</a></p>')
     elif damage == "missing":
         site.bodies[0].unlink()
     else:
         shutil.rmtree(site.root / CACHE_FOLDER / BODIES_FOLDER)
     site.edit("config", NOW)  # every page is rendered again, and reads its article's body
     checked = check(load_config(site.root), now=NOW, options=BuildOptions())
+    assert checked.pages == sum(path.endswith(".html") for path in output_tree(out))
     report = build(load_config(site.root), out, now=NOW, jobs=1)
     assert report.parsed == len(site.articles) + 1  # cold
-    cold = cold_tree(site.root, tmp_path / "cold", NOW)
-    assert output_tree(out) == cold
-    assert {file.path: file.data for file in checked.pages}.items() <= cold.items()
+    assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
     assert len(site.bodies) == len(site.articles)
 
 
@@ -444,6 +444,28 @@ def test_parallel_and_serial_builds_make_the_same_bytes(tmp_path: Path) -> None:
     parallel = build(load_config(site.root), tmp_path / "parallel", now=NOW, jobs=2, clean=True)
     assert serial.pages == parallel.pages > 200
     assert output_tree(tmp_path / "serial") == output_tree(tmp_path / "parallel")
+
+
+def test_check_renders_in_worker_processes_and_reports_every_broken_link(tmp_path: Path) -> None:
+    site = Site(tmp_path / "site", random.Random(17))
+    for _ in range(420):  # enough pages for check to render them in worker processes
+        site.add()
+    config = load_config(site.root)
+    assert check(config, now=NOW, options=BuildOptions(), jobs=2).pages >= MIN_PARALLEL_PAGES
+    broken = site.articles[100:102]
+    for number, path in enumerate(broken):
+        path.write_text(path.read_text() + f"\nSee [the other story](/nowhere-{number}/).\n")
+    found = []
+    for jobs in (2, 1):
+        with pytest.raises(BuildFailed) as failed:
+            check(config, now=NOW, options=BuildOptions(), jobs=jobs)
+        found.append([str(error) for error in failed.value.errors])
+    assert found[0] == found[1]
+    assert len(found[0]) == 2
+    for number, (path, error) in enumerate(zip(broken, found[0], strict=True)):
+        lines = len(path.read_text().splitlines())
+        assert error == f"{path}:{lines}: broken link to /nowhere-{number}/ (no such page in the site)"
+    assert not (site.root / "public").exists()
 
 
 def test_the_cards_of_a_parallel_build_are_kept_and_a_new_article_makes_only_its_own(tmp_path: Path) -> None:
