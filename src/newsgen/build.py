@@ -221,12 +221,14 @@ def parse(
         hit = remembered.get(name)
         return hit if hit is not None and source.error is None and source.digest == hit[0] else None
 
-    def model(number: int) -> tuple[str, Outcome, bool]:
-        """The file's digest, its model or errors, and whether it had to be parsed (not found in the cache)."""
+    def model(number: int) -> tuple[str, Outcome | None, bool]:
+        """The file's digest, its model or errors, and whether it had to be parsed; the model is None when it is
+        the cache's (the file read again, as its signature changed, but its bytes the same): a worker does
+        not send it back, and this process keeps the cache's own."""
         source = read_source(sources.files[number])
-        hit = cached(source, names[number])  # read again because its signature changed, but perhaps the same bytes
+        hit = cached(source, names[number])
         if hit:
-            return hit[0], hit[1], False
+            return hit[0], None, False
         outcome = parse_outcome(source, config, renderer)
         if store is not None and isinstance(outcome, Article) and isinstance(outcome.body, Body):
             outcome = replace(outcome, body=store.put(outcome.body))
@@ -248,7 +250,8 @@ def parse(
     made: set[int] = set()
     count = 0
     for source, name, hit in zip(sources.files, names, hits, strict=True):
-        digest, outcome, parsed = (hit[0], hit[1], False) if hit else next(fresh)
+        digest, found, parsed = (hit[0], hit[1], False) if hit else next(fresh)
+        outcome = remembered[name][1] if found is None else found
         count += parsed
         outcomes.append(outcome)
         if isinstance(outcome, Article | Page):

@@ -446,6 +446,22 @@ def test_parallel_and_serial_builds_make_the_same_bytes(tmp_path: Path) -> None:
     assert output_tree(tmp_path / "serial") == output_tree(tmp_path / "parallel")
 
 
+def test_files_read_again_with_the_same_bytes_keep_the_models_of_the_cache(tmp_path: Path) -> None:
+    site = Site(tmp_path / "site", random.Random(18))
+    for _ in range(220):  # enough files for the build to read them in worker processes
+        site.add()
+    out = site.root / "public"
+    first = build(load_config(site.root), out, now=NOW, jobs=2)
+    for path in site.articles:  # a new signature, the same bytes: as in a fresh checkout
+        status = path.stat()
+        os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns + 10**9))
+    again = build(load_config(site.root), out, now=NOW, jobs=2, remembered=first.cache)
+    assert first.cache is not None and again.cache is not None and again.parsed == 0
+    # Not sent back from the workers that read the files: the cache's own objects.
+    assert all(again.cache.parsed[name][1] is model for name, (_, model, _) in first.cache.parsed.items())
+    assert output_tree(out) == cold_tree(site.root, tmp_path / "cold", NOW)
+
+
 def test_check_renders_in_worker_processes_and_reports_every_broken_link(tmp_path: Path) -> None:
     site = Site(tmp_path / "site", random.Random(17))
     for _ in range(420):  # enough pages for check to render them in worker processes
