@@ -424,7 +424,7 @@ def _check(config: SiteConfig, *, now: datetime, options: BuildOptions, jobs: in
 
     def check_one(number: int) -> list[NewsgenError]:
         """The errors of making the files of recipe ``number``, or of rendering page ``number - len(recipes)``,
-        and of their links (the pages are not kept: at 10,000 articles they are 300 MB)."""
+        and of their links (the pages are not kept: at 10,000 articles their HTML is 200 MB)."""
         try:
             files = recipes[number].make() if number < len(recipes) else [render(page_jobs[number - len(recipes)], env)]
         except NewsgenError as error:
